@@ -1,0 +1,14 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { StatusBusModule, StatusBusModuleOptions, StatusBusService } from '../src';
+
+/** A bus in a Nest application context, as a user's app would hold it. */
+export async function startBus(
+  options: StatusBusModuleOptions,
+): Promise<{ app: INestApplicationContext; bus: StatusBusService }> {
+  @Module({ imports: [StatusBusModule.forRoot(options)] })
+  class BenchModule {}
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+  return { app, bus: app.get(StatusBusService) };
+}

@@ -1,0 +1,13 @@
+/** Instance B of the cross-instance benchmark: reports each entry's age on arrival over IPC. */
+import 'reflect-metadata';
+import { startBus } from './bus-app';
+
+void (async () => {
+  const { bus } = await startBus({ postgres: { url: process.env.BENCH_URL! } });
+  await bus.subscribe((entry) => {
+    const sent = entry.metadata.sent as number | undefined;
+    if (sent !== undefined)
+      process.send!({ latency: performance.timeOrigin + performance.now() - sent });
+  });
+  process.send!({ ready: true });
+})();

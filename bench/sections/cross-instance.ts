@@ -1,0 +1,127 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase } from '../../test/support/test-database';
+import { StatusEntry } from '../../src';
+import { startBus } from '../bus-app';
+import { latencies, progress, Row, Section, sleep } from '../measure';
+
+const epochMs = () => performance.timeOrigin + performance.now();
+
+/** Round trip of a bare NOTIFY from one connection to a LISTENing other. */
+async function notifyRoundTrips(url: string, count: number): Promise<number[]> {
+  const listener = new Client({ connectionString: url });
+  const sender = new Client({ connectionString: url });
+  await Promise.all([listener.connect(), sender.connect()]);
+  const samples: number[] = [];
+  listener.on('notification', (m) => samples.push(epochMs() - Number(m.payload)));
+  await listener.query('LISTEN bench');
+  for (let i = 0; i < count; i++) {
+    await sender.query(`SELECT pg_notify('bench', $1)`, [String(epochMs())]);
+    await sleep(2);
+  }
+  await sleep(100);
+  await Promise.all([listener.end(), sender.end()]);
+  return samples;
+}
+
+/**
+ * The least a durable hand-over can do: append a row and notify in one statement, then read
+ * the row on the listening side. The bus does the same, plus batching, ordering and delivery.
+ */
+async function appendNotifyReadRoundTrips(url: string, count: number): Promise<number[]> {
+  const listener = new Client({ connectionString: url });
+  const reader = new Client({ connectionString: url });
+  const sender = new Client({ connectionString: url });
+  await Promise.all([listener.connect(), reader.connect(), sender.connect()]);
+  const samples: number[] = [];
+  listener.on('notification', (m) => {
+    void reader
+      .query<{ sent: number }>(
+        `SELECT (metadata->>'sent')::float8 AS sent FROM status_bus_entries WHERE seq = $1`,
+        [Number(m.payload)],
+      )
+      .then(({ rows }) => samples.push(epochMs() - rows[0]!.sent));
+  });
+  await listener.query('LISTEN status_bus');
+  for (let i = 0; i < count; i++) {
+    const entry = StatusEntry.create('exec', 'probe', 'info', { metadata: { sent: epochMs() } });
+    await sender.query('SELECT * FROM status_bus_append($1::json)', [
+      JSON.stringify([{ ...entry.toJSON(), entry_id: entry.id }]),
+    ]);
+    await sleep(2);
+  }
+  await sleep(200);
+  await Promise.all([listener.end(), reader.end(), sender.end()]);
+  return samples;
+}
+
+export async function crossInstance(quick: boolean): Promise<Section> {
+  const count = quick ? 300 : 2000;
+  const db = await createTestDatabase('bench_cross');
+  const a = await startBus({ postgres: { url: db.url, migrationsRun: true } });
+  const child = fork(join(__dirname, '..', 'cross-instance.process.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, BENCH_URL: db.url },
+  });
+  try {
+    const samples: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      child.on('message', (m: { ready?: boolean; latency?: number }) => {
+        if (m.ready) resolve();
+        if (m.latency !== undefined) samples.push(m.latency);
+      });
+      child.once('exit', (code) => reject(new Error(`instance B exited with ${code}`)));
+    });
+    progress(`post on instance A → callback on process B, ${count} entries`);
+    for (let i = 0; i < count; i++) {
+      await a.bus.postAsync('exec', 'probe', 'info', { metadata: { sent: epochMs() } });
+      await sleep(2);
+    }
+    await sleep(500);
+    // B stays subscribed while the baselines append to the same table: freeze its figures now.
+    const bus = latencies(samples);
+    const received = samples.length;
+    child.kill();
+    progress(`raw NOTIFY round trip, ${count} notifications`);
+    const raw = latencies(await notifyRoundTrips(db.url, count));
+    progress(`raw append + NOTIFY + read of the row, ${count} entries`);
+    const chain = latencies(await appendNotifyReadRoundTrips(db.url, count));
+    const rows: Row[] = [
+      {
+        name: 'A → B p50',
+        value: bus.p50,
+        unit: 'ms',
+        baseline: { name: 'raw NOTIFY p50', value: raw.p50 },
+      },
+      {
+        name: 'A → B p99',
+        value: bus.p99,
+        unit: 'ms',
+        baseline: { name: 'raw NOTIFY p99', value: raw.p99 },
+        target: { text: '≤ 3× raw NOTIFY', met: (r) => r <= 3 },
+      },
+    ];
+    rows.push(
+      {
+        name: 'A → B p50',
+        value: bus.p50,
+        unit: 'ms',
+        baseline: { name: 'raw append + NOTIFY + read p50', value: chain.p50 },
+      },
+      {
+        name: 'A → B p99',
+        value: bus.p99,
+        unit: 'ms',
+        baseline: { name: 'raw append + NOTIFY + read p99', value: chain.p99 },
+      },
+    );
+    if (received !== count)
+      rows.push({ name: 'entries received by B', value: received, unit: `of ${count}` });
+    return { title: 'Across instances (separate processes)', rows };
+  } finally {
+    child.kill();
+    await a.app.close();
+    await db.drop();
+  }
+}

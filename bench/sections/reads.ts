@@ -1,0 +1,63 @@
+import { Client } from 'pg';
+import { createTestDatabase } from '../../test/support/test-database';
+import { startBus } from '../bus-app';
+import { latencies, now, progress, Row, Section } from '../measure';
+
+export async function reads(quick: boolean): Promise<Section> {
+  const rows = quick ? 200_000 : 1_000_000;
+  const samples = quick ? 500 : 2000;
+  const db = await createTestDatabase('bench_reads');
+  const { app, bus } = await startBus({
+    postgres: { url: db.url, migrationsRun: true, pollIntervalMs: 60_000 },
+  });
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    progress(`loading ${rows} rows`);
+    await client.query(`
+      INSERT INTO status_bus_entries (entry_id, ts, agent_id, action, status, detail, metadata)
+      SELECT gen_random_uuid(), now(), 'agent' || (i % 50), 'step_' || (i % 100),
+             (ARRAY['ok','failed','pending','info','completed'])[1 + i % 5], 'detail ' || i, jsonb_build_object('i', i)
+        FROM generate_series(1, ${rows}) AS i`);
+    await client.query('ANALYZE status_bus_entries');
+    const raw = `SELECT * FROM (SELECT seq, entry_id, ts, agent_id, action, status, detail, metadata
+                   FROM status_bus_entries WHERE agent_id = $1 AND status = $2 ORDER BY seq DESC LIMIT 10) r ORDER BY seq`;
+    const time = async (query: (i: number) => Promise<unknown>) => {
+      const out: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        const t = now();
+        await query(i);
+        out.push(now() - t);
+      }
+      return latencies(out);
+    };
+    const status = (i: number) =>
+      (['ok', 'failed', 'pending', 'info', 'completed'] as const)[i % 5]!;
+    progress(`recent(10, { agentId, status }) × ${samples}, and the same query in raw SQL`);
+    await time((i) => client.query(raw, [`agent${i % 50}`, status(i)]));
+    const sql = await time((i) => client.query(raw, [`agent${i % 50}`, status(i)]));
+    const viaBus = await time((i) =>
+      bus.recent(10, { agentId: `agent${i % 50}`, status: status(i) }),
+    );
+    const result: Row[] = [
+      {
+        name: `recent(10, filters) p50 at ${rows.toLocaleString('en-US')} rows`,
+        value: viaBus.p50,
+        unit: 'ms',
+        baseline: { name: 'raw SQL p50', value: sql.p50 },
+      },
+      {
+        name: `recent(10, filters) p99 at ${rows.toLocaleString('en-US')} rows`,
+        value: viaBus.p99,
+        unit: 'ms',
+        baseline: { name: 'raw SQL p99', value: sql.p99 },
+        target: { text: '≤ 1.5× raw SQL', met: (r) => r <= 1.5 },
+      },
+    ];
+    return { title: 'Reads', rows: result };
+  } finally {
+    await client.end();
+    await app.close();
+    await db.drop();
+  }
+}

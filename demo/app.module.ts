@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { StatusBusModule } from '../src';
+import { DelegateTaskHandler } from './delegate-task.handler';
+import { ExecAgent } from './exec-agent.service';
+import { StatusLogListener } from './status-log.listener';
+import { VoiceAgent } from './voice-agent.service';
+import { VoiceModule } from './voice.module';
+
+/** The demo application, wired as a user would wire theirs. */
+@Module({})
+export class AppModule {
+  static withDatabase(url: string, adminToken?: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CqrsModule.forRoot(),
+        StatusBusModule.forRoot({
+          postgres: { url, migrationsRun: true },
+          persistPath: '.status-bus/session.jsonl',
+          voice: {
+            // The voice session also hears the system's completion, not only the exec agent.
+            agents: ['exec', 'system'],
+            // Progress waits until the user stops speaking; failures interrupt; starts are not told.
+            rules: [
+              { status: 'failed', policy: 'interrupt' },
+              { agent: 'exec', status: 'pending', policy: 'drop' },
+              { agent: 'exec', status: 'info', policy: 'when_idle' },
+            ],
+          },
+          // The admin API and dashboard; open without a token only because this is a local demo.
+          admin: adminToken ? { token: adminToken } : { public: true },
+        }),
+        VoiceModule,
+      ],
+      providers: [ExecAgent, VoiceAgent, StatusLogListener, DelegateTaskHandler],
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
+import { EmbeddedPostgresServer, setupStatusAdminOpenApi, StatusBusService } from '../src';
+import { AppModule } from './app.module';
+import { DelegateTaskCommand } from './delegate-task.command';
+
+/**
+ * `npm start`: the voice agent delegates a task; the execution agent reports each step, which
+ * the voice session hears as it happens; a second delegation right after is refused. Then the
+ * dashboard stays up until Ctrl+C (`npm start -- --once` exits instead).
+ *
+ * Uses the PostgreSQL of DATABASE_URL, or starts an embedded one under .status-bus/.
+ * PORT (default 3000) is the HTTP port; STATUS_BUS_ADMIN_TOKEN protects the admin API.
+ */
+async function main(): Promise<void> {
+  const logger = new Logger('Demo');
+  const once = process.argv.includes('--once');
+  const embedded = process.env.DATABASE_URL ? undefined : await EmbeddedPostgresServer.start();
+  const url = process.env.DATABASE_URL ?? embedded!.url;
+  const app = await NestFactory.create(
+    AppModule.withDatabase(url, process.env.STATUS_BUS_ADMIN_TOKEN),
+  );
+  setupStatusAdminOpenApi(app);
+  await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+  const base = await app.getUrl();
+
+  const stop = async () => {
+    await app.close();
+    await embedded?.stop();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+
+  const commands = app.get(CommandBus);
+  logger.log(
+    `First delegation → ${await commands.execute(new DelegateTaskCommand('find RoomKit'))}`,
+  );
+  logger.log(
+    `Second delegation → ${await commands.execute(new DelegateTaskCommand('find RoomKit'))}`,
+  );
+  const bus = app.get(StatusBusService);
+  await bus.flush();
+  await bus.printSummary(6);
+
+  if (once) {
+    await stop();
+    return;
+  }
+  logger.log(
+    `Dashboard: ${base}/status/dashboard   API: ${base}/status/openapi   (Ctrl+C to stop)`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,18 @@
+import { CreateStatusBusEntries1764000000000 } from './1764000000000-create-status-bus-entries';
+import { AppendAfterPredecessor1764000000001 } from './1764000000001-append-after-predecessor';
+import { AddRooms1764000000002 } from './1764000000002-add-rooms';
+import { VoiceCheckpoints1764000000003 } from './1764000000003-voice-checkpoints';
+
+/**
+ * The migrations of the status log, oldest first. Add them to your own TypeORM data source's
+ * `migrations` to run them with yours, or let the module run them (`postgres.migrationsRun`).
+ */
+export const STATUS_BUS_MIGRATIONS = [
+  CreateStatusBusEntries1764000000000,
+  AppendAfterPredecessor1764000000001,
+  AddRooms1764000000002,
+  VoiceCheckpoints1764000000003,
+];
+
+/** The table in which the module records which of its migrations have run. */
+export const STATUS_BUS_MIGRATIONS_TABLE = 'status_bus_migrations';

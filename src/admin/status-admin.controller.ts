@@ -1,0 +1,209 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Post,
+  Query,
+  Req,
+  Res,
+  SetMetadata,
+  Type,
+  UseFilters,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { StatusFilter } from '../backends/status-backend';
+import { StatusEntryJson } from '../entry/status-entry';
+import { STATUS_LEVELS, StatusLevel } from '../entry/status-level';
+import { InvalidStatusQueryError } from '../errors/status-bus.errors';
+import { StatusBusService } from '../status-bus.service';
+import {
+  AgentSnapshotDto,
+  PostStatusEntryDto,
+  StatusEntryResponseDto,
+} from './post-status-entry.dto';
+import { AgentSnapshot } from '../snapshot/agent-snapshot';
+import type { ResolvedStatusAdminOptions } from './resolve-admin-options';
+import { STATUS_ADMIN_OPTIONS } from './status-admin.constants';
+import { SERVES_OWN_LOGIN, StatusAdminGuard, UNAUTHORIZED_REQUESTS } from './status-admin.guard';
+import { StatusBusExceptionFilter } from './status-bus-exception.filter';
+import { renderStatusDashboard } from './status-dashboard.page';
+import { streamStatusEntries } from './status-event-stream';
+
+/** Parses `n` from a query string; absent means the default. */
+function countParam(raw: string | undefined, fallback = 10): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) {
+    throw new InvalidStatusQueryError('n', `must be an integer from 1 to 10000, got "${raw}"`);
+  }
+  return n;
+}
+
+/** A filter from query parameters; empty ones mean no filter. */
+function filterParams(agentId?: string, status?: string, roomId?: string): StatusFilter {
+  return {
+    agentId: agentId || undefined,
+    status: (status || undefined) as StatusLevel | undefined,
+    roomId: roomId || undefined,
+  };
+}
+
+const validateBody = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true });
+
+/**
+ * Builds the admin controller at `path`. A factory, because Nest fixes a controller's path
+ * when its class is decorated and the path is a module option.
+ */
+export function createStatusAdminController(path: string): Type<unknown> {
+  @ApiTags('status')
+  @ApiBearerAuth()
+  @Controller(path)
+  @UseGuards(StatusAdminGuard)
+  @UseFilters(StatusBusExceptionFilter)
+  class StatusAdminController {
+    constructor(
+      private readonly bus: StatusBusService,
+      @Inject(STATUS_ADMIN_OPTIONS) private readonly options: ResolvedStatusAdminOptions,
+    ) {}
+
+    @Get('recent')
+    @ApiQuery({ name: 'n', required: false, description: 'How many, 1 to 10000 (default 10)' })
+    @ApiQuery({ name: 'agent_id', required: false })
+    @ApiQuery({ name: 'status', required: false, enum: STATUS_LEVELS })
+    @ApiQuery({ name: 'room_id', required: false })
+    @ApiOkResponse({ type: [StatusEntryResponseDto], description: 'Oldest first' })
+    async recent(
+      @Query('n') n?: string,
+      @Query('agent_id') agentId?: string,
+      @Query('status') status?: string,
+      @Query('room_id') roomId?: string,
+    ): Promise<StatusEntryJson[]> {
+      const entries = await this.bus.recent(countParam(n), filterParams(agentId, status, roomId));
+      return entries.map((e) => e.toJSON());
+    }
+
+    @Get('snapshot')
+    @ApiQuery({ name: 'room_id', required: false })
+    @ApiOkResponse({
+      type: [AgentSnapshotDto],
+      description: 'Every agent’s latest entry, per room',
+    })
+    snapshot(@Query('room_id') roomId?: string): Promise<AgentSnapshot[]> {
+      return this.bus.snapshot({ roomId: roomId || undefined });
+    }
+
+    @Get('recent/text')
+    @Header('Content-Type', 'text/plain; charset=utf-8')
+    @ApiQuery({ name: 'n', required: false })
+    @ApiQuery({ name: 'room_id', required: false })
+    @ApiProduces('text/plain')
+    @ApiOkResponse({ type: String, description: 'One line per entry, the reference format' })
+    recentText(@Query('n') n?: string, @Query('room_id') roomId?: string): Promise<string> {
+      return this.bus.recentText(countParam(n), filterParams(undefined, undefined, roomId));
+    }
+
+    @Get('summary')
+    @Header('Content-Type', 'text/plain; charset=utf-8')
+    @ApiQuery({ name: 'room_id', required: false })
+    @ApiProduces('text/plain')
+    @ApiOkResponse({ type: String, description: 'The session summary, the reference format' })
+    summary(@Query('room_id') roomId?: string): Promise<string> {
+      return this.bus.summary(undefined, filterParams(undefined, undefined, roomId));
+    }
+
+    @Post()
+    @HttpCode(HttpStatus.CREATED)
+    @ApiBody({ type: PostStatusEntryDto })
+    @ApiCreatedResponse({ type: StatusEntryResponseDto, description: 'The stored entry' })
+    async post(
+      @Body(validateBody) body: PostStatusEntryDto,
+      @Req() request: Request,
+    ): Promise<StatusEntryJson> {
+      if (!this.options.allowPost) {
+        throw new HttpException(
+          'Posting over HTTP is disabled (admin.allowPost: false)',
+          HttpStatus.METHOD_NOT_ALLOWED,
+        );
+      }
+      if (Number(request.headers['content-length']) > this.options.maxBodyBytes) {
+        throw new HttpException(
+          `Body is larger than ${this.options.maxBodyBytes} bytes (admin.maxBodyBytes)`,
+          HttpStatus.PAYLOAD_TOO_LARGE,
+        );
+      }
+      const entry = await this.bus.postAsync(body.agent_id, body.action, body.status, {
+        detail: body.detail,
+        metadata: body.metadata,
+        roomId: body.room_id,
+      });
+      return entry.toJSON();
+    }
+
+    @Get('stream')
+    @ApiQuery({ name: 'agent_id', required: false })
+    @ApiQuery({ name: 'status', required: false, enum: STATUS_LEVELS })
+    @ApiQuery({ name: 'room_id', required: false })
+    @ApiProduces('text/event-stream')
+    @ApiOkResponse({ description: 'Server-Sent Events; id is the seq; resumes from Last-Event-ID' })
+    async stream(
+      @Req() request: Request,
+      @Res() response: Response,
+      @Query('agent_id') agentId?: string,
+      @Query('status') status?: string,
+      @Query('room_id') roomId?: string,
+      @Headers('last-event-id') lastEventId?: string,
+    ): Promise<void> {
+      const filter = filterParams(agentId, status, roomId);
+      // Checked before the stream opens, so a bad filter is an ordinary 400.
+      await this.bus.recent(1, filter);
+      let resumeAfter: number | undefined;
+      if (lastEventId !== undefined && lastEventId !== '') {
+        resumeAfter = Number(lastEventId);
+        if (!Number.isSafeInteger(resumeAfter) || resumeAfter < 0) {
+          throw new InvalidStatusQueryError('Last-Event-ID', `must be a seq, got "${lastEventId}"`);
+        }
+      }
+      await streamStatusEntries(this.bus, request, response, {
+        filter,
+        lastEventId: resumeAfter,
+        heartbeatMs: this.options.heartbeatMs,
+      });
+    }
+
+    @Get('dashboard')
+    @SetMetadata(SERVES_OWN_LOGIN, true)
+    @ApiProduces('text/html')
+    @ApiOkResponse({ description: 'The live dashboard page' })
+    dashboard(@Req() request: Request, @Res() response: Response): void {
+      // The page holds no data. Without a token it still comes (with 401), so the browser can
+      // show its token form; every request for data then carries the token.
+      const authorized = !UNAUTHORIZED_REQUESTS.has(request);
+      response
+        .status(authorized ? HttpStatus.OK : HttpStatus.UNAUTHORIZED)
+        .type('html')
+        .setHeader(
+          'Content-Security-Policy',
+          "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+        )
+        .send(renderStatusDashboard(path));
+    }
+  }
+  return StatusAdminController;
+}

@@ -1,0 +1,26 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { StatusBusModule } from '../status-bus.module';
+
+/**
+ * Serves the OpenAPI description of the admin API: the UI at `/{path}` and the JSON at
+ * `/{path}-json` (default `/status/openapi` and `/status/openapi-json`). The description holds
+ * no entries, so it is not behind the admin token.
+ *
+ * @example
+ * const app = await NestFactory.create(AppModule);
+ * setupStatusAdminOpenApi(app);
+ */
+export function setupStatusAdminOpenApi(
+  app: INestApplication,
+  path = 'status/openapi',
+): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Status bus admin API')
+    .setDescription('Read, post and follow the status entries of a multi-agent system.')
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { include: [StatusBusModule] });
+  SwaggerModule.setup(path, app, document);
+  return document;
+}

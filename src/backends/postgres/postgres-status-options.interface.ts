@@ -1,0 +1,33 @@
+import type { DataSource } from 'typeorm';
+
+/** Where and how the bus keeps its log in PostgreSQL; give `url` or `dataSource`. */
+export interface PostgresStatusOptions {
+  /** A connection URL; the bus opens (and closes) a TypeORM data source of its own. */
+  url?: string;
+  /**
+   * The application's own TypeORM data source (e.g. injected from `TypeOrmModule.forRoot()`).
+   * The bus shares its pool and leaves closing it to its owner.
+   */
+  dataSource?: DataSource;
+  /**
+   * Apply the bus's pending migrations at start (in their own table, `status_bus_migrations`).
+   * @default false
+   */
+  migrationsRun?: boolean;
+  /**
+   * How often each instance checks for entries whose notification never arrived.
+   * @default 1000
+   */
+  pollIntervalMs?: number;
+  /**
+   * How often the listening connection is checked with a cheap query, to notice a connection
+   * that died without an error.
+   * @default 10000
+   */
+  healthCheckIntervalMs?: number;
+  /**
+   * Size of the pool the bus opens from `url`.
+   * @default 4
+   */
+  poolSize?: number;
+}

@@ -1,0 +1,323 @@
+import { Logger } from '@nestjs/common';
+import { Client, type ClientConfig } from 'pg';
+import { DataSource } from 'typeorm';
+import { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../../../migrations';
+import { StatusEntry } from '../../entry/status-entry';
+import { JsonValue } from '../../entry/status-entry.validation';
+import { StatusLevel } from '../../entry/status-level';
+import { StatusBusConfigError } from '../../errors/status-bus.errors';
+import { StatusBackend, StatusFilter, StopWatching } from '../status-backend';
+import { PostgresNotificationListener } from './postgres-notification-listener';
+import { PostgresStatusOptions } from './postgres-status-options.interface';
+
+interface EntryRow {
+  seq: string;
+  entry_id: string;
+  ts: string;
+  agent_id: string;
+  action: string;
+  status: StatusLevel;
+  detail: string;
+  metadata: Record<string, JsonValue>;
+  room_id: string;
+}
+
+/** Columns as `StatusEntry` wants them; `ts` in the reference's form, whatever the session zone. */
+const COLUMNS = `seq, entry_id,
+  to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS ts,
+  agent_id, action, status, detail, metadata, room_id`;
+
+/** Advisory lock key held while the bus's migrations run. */
+const MIGRATION_LOCK_KEY = '4107206218151937172';
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** `WHERE` and its parameters for a filter; each field matches a column exactly. */
+function whereClause(filter: StatusFilter): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  for (const [column, value] of [
+    ['agent_id', filter.agentId],
+    ['status', filter.status],
+    ['room_id', filter.roomId],
+  ] as const) {
+    if (value === undefined) continue;
+    params.push(value);
+    conditions.push(`${column} = $${params.length}`);
+  }
+  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+function toEntry(row: EntryRow): StatusEntry {
+  return new StatusEntry({
+    id: row.entry_id,
+    seq: Number(row.seq),
+    ts: row.ts,
+    agentId: row.agent_id,
+    action: row.action,
+    status: row.status,
+    detail: row.detail,
+    metadata: deepFreeze(row.metadata),
+    roomId: row.room_id,
+  });
+}
+
+/**
+ * The status log in PostgreSQL, through TypeORM and `pg`: an append-only table whose `seq` is
+ * one global order shared by every instance on the database.
+ *
+ * Appends go through `status_bus_append`, one statement per batch, which serialises writers
+ * with an advisory lock and notifies `status_bus` with the newest position. Each instance
+ * listens on a dedicated connection and polls as a fallback.
+ */
+export class PostgresStatusBackend extends StatusBackend {
+  /** One append may be sent while the previous one commits: see `status_bus_append(json, uuid)`. */
+  override readonly pipelining = 2;
+  private dataSource: DataSource | undefined;
+  /** The connection appends go through, in order; replaced when it breaks. */
+  private writer: Client | undefined;
+  /** The last entry of the latest append sent and not yet answered. */
+  private pendingLast: { id: string; done: Promise<unknown> } | undefined;
+  private ownsDataSource = false;
+  private readonly logger = new Logger('StatusBus');
+
+  constructor(private readonly options: PostgresStatusOptions) {
+    super();
+    if (!options.url === !options.dataSource) {
+      throw new StatusBusConfigError(
+        'StatusBusModule option postgres needs exactly one of url (the bus opens its own ' +
+          "connection) or dataSource (reuse the application's TypeORM data source)",
+      );
+    }
+  }
+
+  override async open(): Promise<void> {
+    if (this.options.dataSource) {
+      this.dataSource = this.options.dataSource;
+      if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+    } else {
+      this.dataSource = new DataSource({
+        type: 'postgres',
+        url: this.options.url,
+        poolSize: this.options.poolSize ?? 4,
+        applicationName: 'nest-status-bus',
+      });
+      this.ownsDataSource = true;
+      await this.dataSource.initialize();
+    }
+    if (this.options.migrationsRun) await this.runMigrations();
+    await this.assertSchema();
+  }
+
+  override async append(entries: readonly StatusEntry[]): Promise<StatusEntry[]> {
+    const batch = JSON.stringify(
+      entries.map((e) => ({
+        entry_id: e.id,
+        ts: e.ts,
+        agent_id: e.agentId,
+        action: e.action,
+        status: e.status,
+        detail: e.detail,
+        metadata: e.metadata,
+        room_id: e.roomId,
+      })),
+    );
+    const rows = await this.appendOnWriter(batch, entries[entries.length - 1]!.id);
+    const seqById = new Map(rows.map((r) => [r.entry_id, Number(r.seq)]));
+    if (seqById.size < entries.length) {
+      // A retried batch whose first attempt had committed: its entries are already stored.
+      const missing = entries.filter((e) => !seqById.has(e.id)).map((e) => e.id);
+      const existing = await this.query<{ entry_id: string; seq: string }>(
+        'SELECT entry_id, seq FROM status_bus_entries WHERE entry_id = ANY($1::uuid[])',
+        [missing],
+      );
+      for (const r of existing) seqById.set(r.entry_id, Number(r.seq));
+    }
+    return entries.map((e) => e.withSeq(seqById.get(e.id)!));
+  }
+
+  /**
+   * Sends the append on the dedicated writer connection. A batch sent while another is still
+   * unanswered names that one's last entry, so it cannot commit if the other did not.
+   */
+  private async appendOnWriter(
+    batch: string,
+    lastId: string,
+  ): Promise<{ entry_id: string; seq: string }[]> {
+    const writer = await this.writerConnection();
+    const after = this.pendingLast?.id ?? null;
+    const result = writer.query<{ entry_id: string; seq: string }>(
+      'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid)',
+      [batch, after],
+    );
+    const pending = { id: lastId, done: result.catch(() => undefined) };
+    this.pendingLast = pending;
+    void pending.done.then(() => {
+      if (this.pendingLast === pending) this.pendingLast = undefined;
+    });
+    return (await result).rows;
+  }
+
+  private async writerConnection(): Promise<Client> {
+    if (this.writer) return this.writer;
+    const client = new Client({
+      ...this.clientConfig(),
+      application_name: 'nest-status-bus-writer',
+    });
+    const broken = () => {
+      if (this.writer === client) this.writer = undefined;
+    };
+    client.on('error', broken);
+    client.on('end', broken);
+    this.writer = client;
+    try {
+      await client.connect();
+    } catch (err) {
+      broken();
+      throw err;
+    }
+    return client;
+  }
+
+  override async recent(n: number, filter: StatusFilter = {}): Promise<StatusEntry[]> {
+    const { where, params } = whereClause(filter);
+    params.push(n);
+    const rows = await this.query<EntryRow>(
+      `SELECT ${COLUMNS} FROM status_bus_entries ${where}
+        ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.reverse().map(toEntry);
+  }
+
+  override async hasCompleted(agentId?: string, roomId?: string): Promise<boolean> {
+    const { where, params } = whereClause({ agentId, roomId, status: 'completed' });
+    const rows = await this.query<{ found: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM status_bus_entries ${where}) AS found`,
+      params,
+    );
+    return rows[0]?.found ?? false;
+  }
+
+  override async claimVoiceDelivery(
+    roomId: string,
+    sessionId: string,
+    seq: number,
+  ): Promise<boolean> {
+    const rows = await this.query<{ claimed: number }>(
+      `INSERT INTO status_bus_voice_checkpoints AS c (room_id, session_id, last_seq)
+       VALUES ($1, $2, $3)
+       ON CONFLICT (room_id, session_id) DO UPDATE
+         SET last_seq = EXCLUDED.last_seq, updated_at = now()
+         WHERE c.last_seq < EXCLUDED.last_seq
+       RETURNING 1 AS claimed`,
+      [roomId, sessionId, seq],
+    );
+    return rows.length === 1;
+  }
+
+  override async head(): Promise<number> {
+    const rows = await this.query<{ seq: string | null }>(
+      'SELECT max(seq) AS seq FROM status_bus_entries',
+    );
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  override async readAfter(after: number, limit: number): Promise<StatusEntry[]> {
+    const rows = await this.query<EntryRow>(
+      `SELECT ${COLUMNS} FROM status_bus_entries WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      [after, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  override async watch(onAppended: (position?: number) => void): Promise<StopWatching> {
+    const listener = new PostgresNotificationListener(
+      this.clientConfig(),
+      onAppended,
+      this.options.healthCheckIntervalMs ?? 10_000,
+    );
+    await listener.start();
+    // Covers notifications that never arrive (a listener reconnecting, a proxy in between).
+    const poll = setInterval(() => onAppended(), this.options.pollIntervalMs ?? 1000);
+    poll.unref();
+    this.listener = listener;
+    return async () => {
+      clearInterval(poll);
+      await listener.stop();
+    };
+  }
+
+  /** The listening connection; exposed for fault tests. */
+  listener: PostgresNotificationListener | undefined;
+
+  override async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = undefined;
+    await writer?.end().catch(() => undefined);
+    if (this.ownsDataSource && this.dataSource?.isInitialized) await this.dataSource.destroy();
+    this.dataSource = undefined;
+  }
+
+  private async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!this.dataSource) throw new Error('PostgresStatusBackend is not open');
+    return this.dataSource.query<T[]>(sql, params);
+  }
+
+  /** Connection settings for the dedicated LISTEN connection, taken from the data source. */
+  private clientConfig(): ClientConfig {
+    const driver = this.dataSource!.driver as unknown as { master?: { options?: ClientConfig } };
+    const config = driver.master?.options;
+    if (!config) throw new StatusBusConfigError('The TypeORM data source is not a PostgreSQL one');
+    return { ...config, application_name: 'nest-status-bus-listener' };
+  }
+
+  /** Runs the bus's own migrations on a short-lived data source with the same connection. */
+  private async runMigrations(): Promise<void> {
+    const source = new DataSource({
+      ...(this.dataSource!.options as object),
+      type: 'postgres',
+      entities: [],
+      subscribers: [],
+      migrations: STATUS_BUS_MIGRATIONS,
+      migrationsTableName: STATUS_BUS_MIGRATIONS_TABLE,
+      migrationsRun: false,
+      synchronize: false,
+      poolSize: 2,
+    });
+    await source.initialize();
+    // Instances starting together would race to create the table: one migrates, the others
+    // wait on this lock and then find nothing left to do.
+    const lock = source.createQueryRunner();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const applied = await source.runMigrations({ transaction: 'each' });
+      for (const m of applied) this.logger.log(`Applied migration ${m.name}`);
+    } finally {
+      await lock
+        .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+        .catch(() => undefined);
+      await lock.release();
+      await source.destroy();
+    }
+  }
+
+  private async assertSchema(): Promise<void> {
+    const rows = await this.query<{ ok: boolean }>(
+      `SELECT to_regclass('status_bus_entries') IS NOT NULL
+          AND to_regprocedure('status_bus_append(json, uuid)') IS NOT NULL AS ok`,
+    );
+    if (!rows[0]?.ok) {
+      throw new StatusBusConfigError(
+        'The status_bus_entries table is missing. Run the migrations (npm run migration:run, or ' +
+          'add STATUS_BUS_MIGRATIONS to your data source) or set postgres.migrationsRun: true.',
+      );
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { StatusEntry } from '../entry/status-entry';
+import { StatusLevel } from '../entry/status-level';
+
+/** Exact-match filters; both given means both must match. */
+export interface StatusFilter {
+  agentId?: string;
+  status?: StatusLevel;
+  roomId?: string;
+}
+
+/** Whether `entry` passes `filter`. */
+export function matchesFilter(entry: StatusEntry, filter: StatusFilter): boolean {
+  return (
+    (filter.agentId === undefined || entry.agentId === filter.agentId) &&
+    (filter.status === undefined || entry.status === filter.status) &&
+    (filter.roomId === undefined || entry.roomId === filter.roomId)
+  );
+}
+
+/** Stops a {@link StatusBackend.watch} registration. */
+export type StopWatching = () => Promise<void>;
+
+/**
+ * Where entries are stored, and how an instance learns of entries other instances appended.
+ *
+ * The bus calls `append` from a single writer at a time, with batches in post order; the store
+ * assigns each entry its `seq`. Everything else (subscribers, `status_posted`, ordering across
+ * instances) is the bus's job, so a backend stays a small, testable piece.
+ *
+ * @example
+ * class MyBackend extends StatusBackend { ... }
+ * StatusBusModule.forRoot({ backend: new MyBackend() })
+ */
+export abstract class StatusBackend {
+  /**
+   * How many appends the bus may have on their way at once. Above 1, the backend must apply
+   * them in the order they were called, and an append must fail when the one called before it
+   * failed; the bus then resends both, so appends must also be idempotent (see `append`).
+   * @default 1
+   */
+  readonly pipelining?: number;
+
+  /** Opens connections and prepares storage. Called once, before the first `append`. */
+  async open(): Promise<void> {}
+
+  /**
+   * Stores `entries` in the given order and returns them with `seq` set, in the same order.
+   * Positions must grow with commit order: once an entry at `seq` is visible to `readAfter`,
+   * no entry with a lower `seq` may become visible later. Appending an entry whose `id` is
+   * already stored must not store it twice (a retried batch); return the stored copy instead.
+   */
+  abstract append(entries: readonly StatusEntry[]): Promise<StatusEntry[]>;
+
+  /** The last `n` entries that match `filter`, oldest first. */
+  abstract recent(n: number, filter?: StatusFilter): Promise<StatusEntry[]>;
+
+  /** Whether any `completed` entry exists (from `agentId`, in `roomId`, when given), however old. */
+  abstract hasCompleted(agentId?: string, roomId?: string): Promise<boolean>;
+
+  /** The `seq` of the newest stored entry, `0` when the log is empty. */
+  abstract head(): Promise<number>;
+
+  /** Up to `limit` entries with `seq > after`, oldest first: how the feed catches up. */
+  abstract readAfter(after: number, limit: number): Promise<StatusEntry[]>;
+
+  /**
+   * Loads history kept elsewhere (the JSONL file) into a backend that keeps it only in memory.
+   * Backends with their own durable storage leave this out.
+   */
+  restore?(entries: readonly StatusEntry[]): Promise<void>;
+
+  /**
+   * Calls `onAppended` whenever another writer may have appended entries, so the feed reads
+   * them at once instead of waiting for a poll; `position`, when known, is the newest one.
+   * Backends used by one process only leave this out. `onAppended` may be called spuriously;
+   * it must never be missed for long.
+   */
+  watch?(onAppended: (position?: number) => void): Promise<StopWatching>;
+
+  /**
+   * Records that the voice session `sessionId` of `roomId` is being told the entry at `seq`,
+   * unless it was already told that entry or a later one: resolves `true` when this caller
+   * may speak it. Atomic across instances, kept across restarts: a session hears each entry
+   * once. Backends without it get a checkpoint in process memory.
+   */
+  claimVoiceDelivery?(roomId: string, sessionId: string, seq: number): Promise<boolean>;
+
+  /** Releases connections. Called once, after the last `append`. */
+  async close(): Promise<void> {}
+}

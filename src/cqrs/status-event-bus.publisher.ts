@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { LazyModuleLoader, ModuleRef } from '@nestjs/core';
+import { CqrsModule, EventBus } from '@nestjs/cqrs';
+import { StatusSink } from '../delivery/status-sink';
+import { StatusSubscriber } from '../delivery/status-subscriber';
+import { StatusEntry } from '../entry/status-entry';
+import { applicationProviderOrLoad } from '../util/application-provider';
+import { StatusPostedEvent } from './status-posted.event';
+
+const HANDLERS_STARTED = Promise.resolve();
+
+/** How often to look whether the application's CqrsModule has bound its handlers. */
+const REGISTRATION_CHECK_MS = 5;
+
+/**
+ * Publishes every entry on the CQRS `EventBus` as a {@link StatusPostedEvent}.
+ *
+ * Uses the application's bus when it imports `CqrsModule.forRoot()`, and loads the module
+ * itself otherwise, so `@EventsHandler(StatusPostedEvent)` and sagas work either way.
+ */
+@Injectable()
+export class StatusEventBusPublisher implements StatusSink {
+  readonly name = 'CQRS event bus';
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly lazyModuleLoader: LazyModuleLoader,
+  ) {}
+
+  async connect(): Promise<StatusSubscriber> {
+    const { instance: eventBus, loaded } = await applicationProviderOrLoad(
+      this.moduleRef,
+      this.lazyModuleLoader,
+      EventBus,
+      () => CqrsModule.forRoot(),
+      (module) => module.get(CqrsModule).onApplicationBootstrap(),
+    );
+    if (!loaded) await this.handlersBound(eventBus);
+    // Returning a promise makes the bus hand over the next entry only after the handlers of
+    // this one have started and settled their first step. Publishing a whole batch at once
+    // would leave thousands of handler calls in flight per handler, and @nestjs/cqrs tracks
+    // each in an array that it searches on completion: quadratic in the batch size.
+    return (entry: StatusEntry) => {
+      eventBus.publish(new StatusPostedEvent(entry));
+      return HANDLERS_STARTED;
+    };
+  }
+
+  /**
+   * Events published before CqrsModule's bootstrap hook binds the handlers reach nobody, and
+   * the module gives no signal. This module always contributes handlers of its own, and all
+   * handlers are bound in one go, so the first subscription on the bus means they all are.
+   */
+  private async handlersBound(eventBus: EventBus): Promise<void> {
+    const subscriptions = (eventBus as unknown as { subscriptions: unknown[] }).subscriptions;
+    while (subscriptions.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, REGISTRATION_CHECK_MS));
+    }
+  }
+}

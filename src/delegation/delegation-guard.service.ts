@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { StatusEntry } from '../entry/status-entry';
+import { timestampMillis } from '../entry/status-timestamp';
+import { describeValue } from '../errors/describe-value';
+import { InvalidStatusQueryError } from '../errors/status-bus.errors';
+import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
+import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { MAX_RECENT, StatusBusService } from '../status-bus.service';
+import { CompletionReadModel } from './completion-read-model';
+
+/** The reference's answer to a delegation that comes right after a completion. */
+export const DELEGATION_REFUSED_MESSAGE =
+  'Task already completed. Ask the user if they need something different.';
+
+/** What to check: a window, and optionally a room and the agent whose completions count. */
+export interface DelegationCheck {
+  /** @default the module's `delegation.windowMs` (5000) */
+  windowMs?: number;
+  roomId?: string;
+  agentId?: string;
+}
+
+/** The guard's answer. `lastCompleted` and `ageMs` describe the latest completion in scope. */
+export type DelegationDecision =
+  | { allowed: true; lastCompleted: StatusEntry | undefined; ageMs: number | undefined }
+  | { allowed: false; message: string; lastCompleted: StatusEntry; ageMs: number };
+
+/**
+ * Stops a task that was just completed from being delegated again: a completion younger than
+ * the window refuses the delegation. Answered from memory (the {@link CompletionReadModel}),
+ * which every instance keeps current from the shared log and rebuilds from the store at start.
+ *
+ * @example
+ * const decision = await guard.check({ roomId });
+ * if (!decision.allowed) return decision.message;
+ */
+@Injectable()
+export class DelegationGuardService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('StatusBus');
+  private rebuilt: Promise<void> | undefined;
+
+  constructor(
+    private readonly readModel: CompletionReadModel,
+    private readonly bus: StatusBusService,
+    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+  ) {}
+
+  /** Allowed, or refused with the reference message when a completion is younger than the window. */
+  async check(check: DelegationCheck = {}): Promise<DelegationDecision> {
+    const windowMs = check.windowMs ?? this.options.delegation.windowMs;
+    if (!Number.isFinite(windowMs) || windowMs < 0) {
+      throw new InvalidStatusQueryError(
+        'windowMs',
+        `must be a number ≥ 0, got ${describeValue(windowMs)}`,
+      );
+    }
+    await this.rebuild();
+    const lastCompleted = this.readModel.latest({ roomId: check.roomId, agentId: check.agentId });
+    if (!lastCompleted) return { allowed: true, lastCompleted: undefined, ageMs: undefined };
+    const ageMs = this.options.delegation.clock() - timestampMillis(lastCompleted.ts);
+    if (ageMs >= windowMs) return { allowed: true, lastCompleted, ageMs };
+    if (this.options.delegation.postSkipped) this.postSkipped(check, lastCompleted, ageMs);
+    return { allowed: false, message: DELEGATION_REFUSED_MESSAGE, lastCompleted, ageMs };
+  }
+
+  /** @internal Rebuilds the read model from the store, so a restart forgets nothing. */
+  onApplicationBootstrap(): void {
+    void this.rebuild();
+  }
+
+  private rebuild(): Promise<void> {
+    this.rebuilt ??= this.bus.recent(MAX_RECENT, { status: 'completed' }).then(
+      (entries) => entries.forEach((e) => this.readModel.record(e)),
+      (err: Error) => {
+        this.rebuilt = undefined;
+        this.logger.error(`Rebuilding the delegation guard from the store failed: ${err.message}`);
+      },
+    );
+    return this.rebuilt;
+  }
+
+  private postSkipped(check: DelegationCheck, completed: StatusEntry, ageMs: number): void {
+    try {
+      this.bus.post('voice', 'delegate_task', 'info', {
+        detail: `Skipped: task already completed ${Math.round(ageMs)} ms ago`,
+        metadata: {
+          reason: 'recently_completed',
+          completed_seq: completed.seq ?? null,
+          age_ms: Math.round(ageMs),
+          ...(check.roomId ? { room_id: check.roomId } : {}),
+        },
+      });
+    } catch (err) {
+      // The decision stands even if the note about it cannot be posted (bus closed or full).
+      this.logger.warn(`Could not post the skipped delegation: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { Logger } from '@nestjs/common';
+import { StatusBackend } from '../backends/status-backend';
+import { StatusEntry } from '../entry/status-entry';
+import { StatusDispatcher } from './status-dispatcher';
+
+/** How many entries one catch-up read asks for. */
+const PAGE_SIZE = 1000;
+/** Wait before retrying a catch-up read that failed. */
+const RETRY_MS = 500;
+
+/**
+ * Turns what this instance appended and what the store reports into one stream in global
+ * order, each entry exactly once.
+ *
+ * Entries this instance just stored arrive through `offer`. When a batch starts right after
+ * the last delivered position it is delivered as is, with no read; otherwise (another instance
+ * wrote in between) the feed reads from its position in the store, which returns the batch
+ * too. `wake` asks for such a read when another instance may have appended.
+ */
+export class StatusFeed {
+  private position = 0;
+  private local: StatusEntry[][] = [];
+  private readRequested = false;
+  /** A wake-up without a position (a poll, a reconnect) asks for a read whatever we know. */
+  private unhintedWake = false;
+  /** The highest position a notification has announced. */
+  private announced = 0;
+  private running = false;
+  private started = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly logger = new Logger('StatusBus');
+
+  /**
+   * @param appending whether this instance has an append on its way to the store: its own
+   * notification then usually arrives before its result, and waiting for the result (which
+   * `offer` brings) saves reading back what this instance has just written.
+   */
+  constructor(
+    private readonly backend: StatusBackend,
+    private readonly dispatcher: StatusDispatcher,
+    private readonly appending: () => boolean = () => false,
+  ) {}
+
+  /** Sets the position delivery resumes after; entries at or before it are never delivered. */
+  resumeAfter(position: number): void {
+    this.position = position;
+    this.dispatcher.startAfter(position);
+  }
+
+  /** Starts delivering; until then offered batches wait, in order. */
+  start(): void {
+    this.started = true;
+    this.kick();
+  }
+
+  /** Hands over entries this instance has just stored, in order. */
+  offer(batch: StatusEntry[]): void {
+    if (batch.length === 0) return;
+    this.local.push(batch);
+    this.kick();
+  }
+
+  /**
+   * Another writer may have appended: read the store from the current position. A `position`
+   * already delivered (our own append's notification) needs no read.
+   */
+  wake(position?: number): void {
+    if (position === undefined) this.unhintedWake = true;
+    else if (position <= this.position) return;
+    else this.announced = Math.max(this.announced, position);
+    this.readRequested = true;
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  private kick(): void {
+    if (!this.started || this.running || this.stopped) return;
+    this.running = true;
+    // Deliver on a later turn of the event loop: the writer that offered the batch sends its
+    // next append first, so delivery overlaps with the database's work instead of delaying it.
+    setImmediate(() => void this.run());
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        this.dropDelivered();
+        const next = this.local[0];
+        if (this.readRequested && !this.unhintedWake && this.announced <= this.position) {
+          this.readRequested = false;
+        }
+        if (next && next[0]!.seq === this.position + 1) {
+          this.local.shift();
+          this.deliver(next);
+        } else if (next || this.readRequested) {
+          // Our own append's result will come with `offer`, which runs this loop again.
+          if (!next && this.appending()) break;
+          this.readRequested = false;
+          this.unhintedWake = false;
+          const rows = await this.backend.readAfter(this.position, PAGE_SIZE);
+          if (rows.length === PAGE_SIZE) this.readRequested = this.unhintedWake = true;
+          if (rows.length > 0) {
+            this.deliver(rows);
+          } else if (next) {
+            // The store has nothing before our own batch: the positions in between were
+            // skipped (a rolled-back append), so the batch is next after all.
+            this.local.shift();
+            this.deliver(next);
+          }
+        } else {
+          break;
+        }
+      }
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.logger.warn(`Catching up from seq=${this.position} failed, retrying: ${error.message}`);
+      this.readRequested = true;
+      this.retryTimer = setTimeout(() => this.kick(), RETRY_MS);
+      this.retryTimer.unref();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Drops the parts of offered batches that a read has already delivered. */
+  private dropDelivered(): void {
+    while (this.local.length > 0) {
+      const batch = this.local[0]!;
+      const firstNew = batch.findIndex((e) => e.seq! > this.position);
+      if (firstNew === 0) return;
+      if (firstNew === -1) this.local.shift();
+      else this.local[0] = batch.slice(firstNew);
+    }
+  }
+
+  private deliver(entries: StatusEntry[]): void {
+    this.dispatcher.dispatch(entries);
+    this.position = entries[entries.length - 1]!.seq!;
+  }
+}

@@ -1,0 +1,195 @@
+import { Logger } from '@nestjs/common';
+import { matchesFilter, StatusFilter } from '../backends/status-backend';
+import { StatusEntry } from '../entry/status-entry';
+import { StatusSubscriber } from './status-subscriber';
+
+/** How one subscriber is treated when it is slow or fails. */
+export interface SubscriberChannelSettings {
+  /** How long an async callback may take before the channel moves on to the next entry. */
+  timeoutMs: number;
+  /**
+   * How many entries may wait for a slow subscriber before further ones are skipped for it;
+   * `Infinity` for the bus's own sinks, which must see every entry.
+   */
+  maxQueue: number;
+}
+
+/** Counters of one subscriber's troubles, for `StatusBusService.stats()`. */
+export interface SubscriberCounters {
+  errors: number;
+  timeouts: number;
+  skipped: number;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Delivers entries to one subscriber, one at a time and in order, on a queue of its own: a slow,
+ * hung or throwing subscriber delays nobody else and never stops the bus.
+ */
+export class SubscriberChannel {
+  private queue: StatusEntry[] = [];
+  private head = 0;
+  /** `seq` of the entry being delivered, while one is. */
+  private current: number | undefined;
+  private closed = false;
+  /**
+   * Set when a callback times out, cleared when the channel has caught up. Nobody waits on a
+   * stalled channel: `postAsync` and `flush` wait at most one timeout for a hung subscriber,
+   * not one per entry queued behind it.
+   */
+  private stalled = false;
+  /** Identifies the entry being awaited, so a late settle or timeout acts only once. */
+  private ticket = 0;
+  private waitingSince = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private onTimeout: (() => void) | undefined;
+  readonly counters: SubscriberCounters = { errors: 0, timeouts: 0, skipped: 0 };
+
+  constructor(
+    readonly callback: StatusSubscriber,
+    private readonly filter: StatusFilter,
+    readonly settings: SubscriberChannelSettings,
+    private readonly onProgress: () => void,
+    private readonly logger: Logger,
+  ) {}
+
+  accepts(entry: StatusEntry): boolean {
+    return matchesFilter(entry, this.filter);
+  }
+
+  /** Queues `entry` for this subscriber and starts delivering if idle. */
+  push(entry: StatusEntry): void {
+    if (this.closed) return;
+    if (this.queue.length - this.head >= this.settings.maxQueue) {
+      this.counters.skipped += 1;
+      if (this.counters.skipped === 1 || this.counters.skipped % 1000 === 0) {
+        this.logger.error(
+          `Subscriber ${this.name} is ${this.settings.maxQueue} entries behind; skipped entry ` +
+            `seq=${entry.seq} for it (${this.counters.skipped} skipped so far). Other subscribers are unaffected.`,
+        );
+      }
+      return;
+    }
+    this.queue.push(entry);
+    if (this.current === undefined) this.drain();
+  }
+
+  /**
+   * The highest `seq` this subscriber is done with, given that the dispatcher has handed out
+   * everything up to `dispatched`: a subscriber with nothing queued is done with all of it.
+   */
+  doneUpTo(dispatched: number): number {
+    if (this.current !== undefined && !this.stalled) return this.current - 1;
+    return dispatched;
+  }
+
+  /** Stops delivery; entries still queued are not delivered. */
+  close(): void {
+    this.closed = true;
+    this.stopWatchdog();
+    this.queue = [];
+    this.head = 0;
+  }
+
+  private get name(): string {
+    return this.callback.name ? `"${this.callback.name}"` : '(anonymous)';
+  }
+
+  private drain(): void {
+    while (this.head < this.queue.length && !this.closed) {
+      const entry = this.queue[this.head++]!;
+      this.current = entry.seq;
+      let result: unknown;
+      try {
+        result = this.callback(entry);
+      } catch (err) {
+        this.reportError(entry, err);
+        continue;
+      }
+      if (isThenable(result)) {
+        // Report progress up to the entry before this one, then continue once it settles.
+        this.onProgress();
+        this.await(entry, result);
+        return;
+      }
+    }
+    this.current = undefined;
+    this.stalled = false;
+    this.stopWatchdog();
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    this.onProgress();
+  }
+
+  /**
+   * Continues with the next entry once the callback's promise settles, or once the watchdog
+   * finds it has taken longer than the timeout; whichever comes first, only once.
+   */
+  private await(entry: StatusEntry, result: PromiseLike<unknown>): void {
+    const ticket = ++this.ticket;
+    this.waitingSince = Date.now();
+    this.startWatchdog();
+    const proceed = () => {
+      if (this.ticket !== ticket) return;
+      this.ticket += 1;
+      this.drain();
+    };
+    result.then(proceed, (err: unknown) => {
+      if (this.ticket === ticket) this.reportError(entry, err);
+      proceed();
+    });
+    this.onTimeout = () => {
+      if (this.ticket !== ticket) return;
+      this.counters.timeouts += 1;
+      this.stalled = true;
+      this.logger.warn(
+        `Subscriber ${this.name} did not finish entry seq=${entry.seq} within ` +
+          `${this.settings.timeoutMs} ms; moving on to its next entry.`,
+      );
+      proceed();
+    };
+  }
+
+  /**
+   * One interval per busy channel, not one timer per entry: an async subscriber fed thousands
+   * of entries a second would otherwise create and clear a timer for each.
+   */
+  private startWatchdog(): void {
+    if (this.watchdog) return;
+    const period = Math.max(5, Math.min(1000, Math.floor(this.settings.timeoutMs / 5)));
+    this.watchdog = setInterval(() => {
+      if (Date.now() - this.waitingSince >= this.settings.timeoutMs) this.onTimeout?.();
+    }, period);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    this.onTimeout = undefined;
+  }
+
+  /**
+   * Counts every failure; logs the first ones and then one in a thousand, so a subscriber that
+   * fails on every entry cannot flood the logs or slow the bus down with logging.
+   */
+  private reportError(entry: StatusEntry, err: unknown): void {
+    const count = ++this.counters.errors;
+    if (count > 10 && count % 1000 !== 0) return;
+    const message = err instanceof Error ? err.message : String(err);
+    this.logger.error(
+      `Subscriber ${this.name} threw on entry seq=${entry.seq}: ${message}` +
+        (count > 1 ? ` (${count} failures so far)` : ''),
+      err instanceof Error ? err.stack : undefined,
+    );
+  }
+}

@@ -1,0 +1,60 @@
+export { StatusBusModule } from './status-bus.module';
+export { StatusBusService, MAX_RECENT } from './status-bus.service';
+export type { StatusBusStats } from './status-bus.service';
+export type { StatusBusModuleOptions } from './status-bus-options.interface';
+export { STATUS_POSTED, STATUS_BACKEND } from './status-bus.constants';
+export { StatusEntry } from './entry/status-entry';
+export type { PostOptions, StatusEntryJson, StatusEntryProps } from './entry/status-entry';
+export type { JsonValue, StatusMetadata } from './entry/status-entry.validation';
+export { STATUS_LEVELS, isStatusLevel } from './entry/status-level';
+export type { StatusLevel } from './entry/status-level';
+export { DEFAULT_ENTRY_LIMITS } from './entry/status-entry-limits';
+export type { StatusEntryLimits } from './entry/status-entry-limits';
+export { formatRecentText, formatSummary } from './entry/status-text.format';
+export { StatusBackend, matchesFilter } from './backends/status-backend';
+export type { StatusFilter, StopWatching } from './backends/status-backend';
+export { InMemoryStatusBackend, DEFAULT_MAX_ENTRIES } from './backends/in-memory-status.backend';
+export type { StatusSubscriber, SubscribeOptions, Unsubscribe } from './delivery/status-subscriber';
+export {
+  StatusBusError,
+  InvalidStatusEntryError,
+  InvalidStatusQueryError,
+  StatusBusClosedError,
+  StatusBufferFullError,
+  StatusStoreTimeoutError,
+  StatusBusConfigError,
+} from './errors/status-bus.errors';
+export { PostgresStatusBackend } from './backends/postgres/postgres-status.backend';
+export type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
+export { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../migrations';
+export { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';
+export type { EmbeddedPostgresOptions } from './embedded/embedded-postgres.server';
+export { StatusPostedEvent } from './cqrs/status-posted.event';
+export { VOICE_CHANNEL } from './voice/voice-channel.interface';
+export type { VoiceChannel, InjectTextOptions } from './voice/voice-channel.interface';
+export type { VoiceInjectionOptions } from './voice/voice-injection-options.interface';
+export { InjectVoiceUpdateCommand } from './voice/inject-voice-update.command';
+export type { VoiceInjectionResult } from './voice/inject-voice-update.command';
+export { VoiceInjectionSaga } from './voice/voice-injection.saga';
+export {
+  DelegationGuardService,
+  DELEGATION_REFUSED_MESSAGE,
+} from './delegation/delegation-guard.service';
+export type { DelegationCheck, DelegationDecision } from './delegation/delegation-guard.service';
+export type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
+export { DEFAULT_ROOM_ID } from './entry/status-room';
+export type { StatusAdminOptions } from './admin/status-admin-options.interface';
+export { PostStatusEntryDto, StatusEntryResponseDto } from './admin/post-status-entry.dto';
+export type { StatusBusDefinitionExtras } from './status-bus.module-definition';
+export { setupStatusAdminOpenApi } from './admin/status-admin.openapi';
+export { STATUS_BACKEND_CONFORMANCE } from './testing/status-backend.conformance';
+export type {
+  StatusBackendConformanceCase,
+  StatusBackendUnderTest,
+} from './testing/status-backend.conformance';
+export { ManualClock } from './testing/manual-clock';
+export { StatusBusTestKit } from './testing/status-bus-test-kit';
+export { StatusBusTestingModule } from './testing/status-bus-testing.module';
+export type { AgentSnapshot } from './snapshot/agent-snapshot';
+export { createReadProgressTool } from './snapshot/read-progress.tool';
+export type { ReadProgressTool, ReadProgressToolDefinition } from './snapshot/read-progress.tool';

@@ -1,0 +1,89 @@
+import type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
+import { StatusBackend } from './backends/status-backend';
+import type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
+import { StatusEntryLimits } from './entry/status-entry-limits';
+import type { VoiceInjectionOptions } from './voice/voice-injection-options.interface';
+
+/**
+ * Options of `StatusBusModule.forRoot()` / `forRootAsync()`. All are optional: with none, the
+ * bus keeps the last 500 entries in memory.
+ */
+export interface StatusBusModuleOptions {
+  /**
+   * A backend of your own. When set, `maxEntries` is ignored.
+   * @default an InMemoryStatusBackend keeping `maxEntries` entries
+   */
+  backend?: StatusBackend;
+  /**
+   * Keep the log in PostgreSQL, shared by every instance on the same database.
+   * @example { url: process.env.DATABASE_URL, migrationsRun: true }
+   * @example { dataSource } // the application's TypeORM DataSource
+   */
+  postgres?: PostgresStatusOptions;
+  /**
+   * How many entries the default in-memory backend keeps.
+   * @default 500
+   */
+  maxEntries?: number;
+  /**
+   * A JSONL file that receives one line per stored entry. With the in-memory backend the file
+   * is read back at start, so history survives a restart; its folder is created if missing.
+   */
+  persistPath?: string;
+  /** Size bounds applied to every posted entry. */
+  limits?: Partial<StatusEntryLimits>;
+  /**
+   * How long an async subscriber (and `postAsync`, which waits for subscribers) waits on one
+   * entry before the subscriber's next entry is delivered regardless.
+   * @default 5000
+   */
+  subscriberTimeoutMs?: number;
+  /**
+   * How many entries may queue for one slow subscriber; beyond it, further entries are skipped
+   * for that subscriber only, logged and counted in `stats()`.
+   * @default 10000
+   */
+  subscriberMaxQueue?: number;
+  /**
+   * How many posted entries may wait to be stored (the store is down or slower than the
+   * producers). Beyond it `post` and `postAsync` throw `StatusBufferFullError`.
+   * @default 250000
+   */
+  maxBufferedEntries?: number;
+  /**
+   * Most entries written to the store in one append.
+   * @default 1000
+   */
+  maxBatchSize?: number;
+  /**
+   * How long `postAsync` waits for its entry to be stored before rejecting with
+   * `StatusStoreTimeoutError`. The entry stays queued and is written later.
+   * @default 10000
+   */
+  postTimeoutMs?: number;
+  /**
+   * How long `close()` (and application shutdown) waits for queued entries to be stored.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Emit every entry as the `status_posted` event of `@nestjs/event-emitter`.
+   * @default true
+   */
+  emitStatusPosted?: boolean;
+  /**
+   * Milliseconds since the epoch, for entry timestamps and the delegation window. Replace it to
+   * control time in tests (`StatusBusTestingModule` does).
+   * @default the system clock
+   */
+  clock?: () => number;
+  /**
+   * The room of entries whose `metadata.room_id` names none.
+   * @default 'default'
+   */
+  defaultRoomId?: string;
+  /** Telling the voice agent what other agents did (the `VoiceInjectionSaga`). */
+  voice?: VoiceInjectionOptions;
+  /** The `DelegationGuardService`. */
+  delegation?: DelegationGuardOptions;
+}

@@ -1,0 +1,80 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PostgresStatusBackend } from './backends/postgres/postgres-status.backend';
+import { InMemoryStatusBackend } from './backends/in-memory-status.backend';
+import { StatusBackend } from './backends/status-backend';
+import { StatusSink } from './delivery/status-sink';
+import { StatusEventBusPublisher } from './cqrs/status-event-bus.publisher';
+import { CompletionProjection } from './delegation/completion-projection.handler';
+import { CompletionReadModel } from './delegation/completion-read-model';
+import { DelegationGuardService } from './delegation/delegation-guard.service';
+import { StatusPostedEmitter } from './events/status-posted.emitter';
+import { InjectVoiceUpdateHandler } from './voice/inject-voice-update.handler';
+import { VoiceChannelResolver } from './voice/voice-channel.resolver';
+import { VoiceInjectionSaga } from './voice/voice-injection.saga';
+import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
+import {
+  ConfigurableStatusBusModule,
+  STATUS_BUS_ASYNC_OPTIONS_TYPE,
+  STATUS_BUS_MODULE_OPTIONS,
+  STATUS_BUS_OPTIONS_TYPE,
+} from './status-bus.module-definition';
+import { StatusBusModuleOptions } from './status-bus-options.interface';
+import { ResolvedStatusBusOptions, resolveStatusBusOptions } from './status-bus-options';
+import { StatusBusService } from './status-bus.service';
+
+/**
+ * The status bus for a Nest application.
+ *
+ * @example
+ * // In memory, last 500 entries:
+ * StatusBusModule.forRoot()
+ * // From configuration:
+ * StatusBusModule.forRootAsync({
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ persistPath: config.get('STATUS_LOG') }),
+ * })
+ */
+@Module({
+  providers: [
+    {
+      provide: STATUS_BUS_OPTIONS,
+      useFactory: (options: StatusBusModuleOptions | undefined) => resolveStatusBusOptions(options),
+      inject: [STATUS_BUS_MODULE_OPTIONS],
+    },
+    {
+      provide: STATUS_BACKEND,
+      useFactory: (options: ResolvedStatusBusOptions): StatusBackend => {
+        if (options.backend) return options.backend;
+        if (options.postgres) return new PostgresStatusBackend(options.postgres);
+        return new InMemoryStatusBackend(options.maxEntries);
+      },
+      inject: [STATUS_BUS_OPTIONS],
+    },
+    StatusPostedEmitter,
+    StatusEventBusPublisher,
+    {
+      provide: STATUS_SINKS,
+      useFactory: (...sinks: StatusSink[]) => sinks,
+      inject: [StatusPostedEmitter, StatusEventBusPublisher],
+    },
+    StatusBusService,
+    VoiceChannelResolver,
+    VoiceInjectionSaga,
+    InjectVoiceUpdateHandler,
+    CompletionReadModel,
+    CompletionProjection,
+    DelegationGuardService,
+  ],
+  exports: [StatusBusService, DelegationGuardService],
+})
+export class StatusBusModule extends ConfigurableStatusBusModule {
+  /** Registers the bus; with no options, in memory keeping the last 500 entries. */
+  static override forRoot(options: typeof STATUS_BUS_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** Registers the bus with options from a factory, class or existing provider. */
+  static override forRootAsync(options: typeof STATUS_BUS_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}

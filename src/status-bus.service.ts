@@ -1,0 +1,437 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
+import { StatusBackend, StatusFilter, StopWatching } from './backends/status-backend';
+import { StatusDispatcher } from './delivery/status-dispatcher';
+import { StatusFeed } from './delivery/status-feed';
+import { StatusSink } from './delivery/status-sink';
+import { StatusSubscriber, SubscribeOptions, Unsubscribe } from './delivery/status-subscriber';
+import { PostOptions, StatusEntry, StatusEntryContext } from './entry/status-entry';
+import { AgentSnapshot } from './snapshot/agent-snapshot';
+import { AgentSnapshotReadModel } from './snapshot/agent-snapshot.read-model';
+import { isStatusLevel, STATUS_LEVELS, StatusLevel } from './entry/status-level';
+import { formatRecentText, formatSummary } from './entry/status-text.format';
+import {
+  InvalidStatusQueryError,
+  StatusBusClosedError,
+  StatusStoreTimeoutError,
+} from './errors/status-bus.errors';
+import { textProblem } from './entry/status-entry.validation';
+import { describeValue } from './errors/describe-value';
+import { JsonlStatusLog } from './persistence/jsonl-status-log';
+import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
+import type { ResolvedStatusBusOptions } from './status-bus-options';
+import { withTimeout } from './util/with-timeout';
+import { StatusWriter } from './writing/status-writer';
+
+/** Largest `n` a read accepts. */
+export const MAX_RECENT = 10_000;
+
+/** Counters that show how the bus is doing; see `StatusBusService.stats()`. */
+export interface StatusBusStats {
+  /** Entries accepted by `post`/`postAsync`. */
+  accepted: number;
+  /** Entries confirmed stored. */
+  stored: number;
+  /** Entries accepted and waiting to be stored. */
+  buffered: number;
+  /** Appends that failed and were retried. */
+  failedAppends: number;
+  /** Posts refused because the buffer was full. */
+  rejectedFull: number;
+  /** Position of the last entry delivered to subscribers. */
+  deliveredSeq: number;
+  subscribers: number;
+  subscriberErrors: number;
+  subscriberTimeouts: number;
+  subscriberSkipped: number;
+}
+
+type Phase = 'created' | 'open' | 'delivering' | 'closing' | 'closed';
+
+/**
+ * The status bus: agents post entries, read recent activity and subscribe to new entries.
+ *
+ * Every entry is stored by the backend, which gives it its global position (`seq`), then
+ * delivered in that order to subscribers, to `@OnEvent('status_posted')` handlers and to any
+ * other sink. Delivery starts when the application has bootstrapped, so entries posted while
+ * providers initialise reach handlers registered later in the boot.
+ *
+ * @example
+ * constructor(private readonly bus: StatusBusService) {}
+ * this.bus.post('exec', 'search_google', 'ok', { detail: 'Found 7 results' });
+ */
+@Injectable()
+export class StatusBusService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly logger = new Logger('StatusBus');
+  private readonly entryContext: StatusEntryContext;
+  private readonly agents = new AgentSnapshotReadModel();
+  private readonly dispatcher: StatusDispatcher;
+  private readonly feed: StatusFeed;
+  private readonly writer: StatusWriter;
+  private readonly jsonl: JsonlStatusLog | undefined;
+  private phase: Phase = 'created';
+  private opening: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private stopWatching: StopWatching | undefined;
+  private lastStoredSeq = 0;
+  private markDeliveryStarted!: () => void;
+  private readonly deliveryStarted = new Promise<void>((resolve) => {
+    this.markDeliveryStarted = resolve;
+  });
+
+  constructor(
+    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
+    @Inject(STATUS_SINKS) private readonly sinks: StatusSink[],
+  ) {
+    this.entryContext = {
+      limits: options.limits,
+      clock: options.clock,
+      defaultRoomId: options.defaultRoomId,
+    };
+    this.dispatcher = new StatusDispatcher({
+      timeoutMs: options.subscriberTimeoutMs,
+      maxQueue: options.subscriberMaxQueue,
+    });
+    this.feed = new StatusFeed(backend, this.dispatcher, () => this.writer.appending);
+    this.jsonl = options.persistPath
+      ? new JsonlStatusLog(options.persistPath, this.entryContext)
+      : undefined;
+    this.writer = new StatusWriter(
+      backend,
+      {
+        maxBatchSize: options.maxBatchSize,
+        maxBufferedEntries: options.maxBufferedEntries,
+        retryInitialMs: 100,
+        retryMaxMs: 5000,
+      },
+      (stored) => this.afterStore(stored),
+    );
+  }
+
+  /**
+   * Posts an entry and returns at once; storing and delivery follow in the background, in
+   * post order. Safe from any context, including constructors and `onModuleInit`.
+   * @returns the entry; its `seq` is set on the stored copy that subscribers receive
+   * @throws InvalidStatusEntryError for an invalid argument, naming it
+   * @throws StatusBufferFullError when `maxBufferedEntries` entries already wait to be stored
+   * @throws StatusBusClosedError after `close()`
+   */
+  post(agentId: string, action: string, status: StatusLevel, options?: PostOptions): StatusEntry {
+    const entry = this.createEntry('post', agentId, action, status, options);
+    this.writer.enqueue(entry);
+    // Checked first so that a disabled debug level costs no string building per post.
+    if (Logger.isLevelEnabled('debug')) {
+      this.logger.debug(`posted ${entry.agentId}: ${entry.action} -> ${entry.status}`);
+    }
+    return entry;
+  }
+
+  /**
+   * Posts an entry and resolves once it is durably stored and every subscriber has been called
+   * with it (each waited on for at most `subscriberTimeoutMs`). Before the application has
+   * bootstrapped, it resolves once stored: delivery has not started yet.
+   * @returns the stored entry, with its `seq`
+   * @throws StatusStoreTimeoutError when the store has not confirmed within `postTimeoutMs`
+   */
+  async postAsync(
+    agentId: string,
+    action: string,
+    status: StatusLevel,
+    options?: PostOptions,
+  ): Promise<StatusEntry> {
+    const entry = this.createEntry('postAsync', agentId, action, status, options);
+    const stored = new Promise<StatusEntry>((resolve) => this.writer.enqueue(entry, resolve));
+    const storedEntry = await withTimeout(
+      stored,
+      this.options.postTimeoutMs,
+      () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.writer.error),
+    );
+    await this.delivered(storedEntry.seq!);
+    return storedEntry;
+  }
+
+  /** The last `n` entries matching the filters, oldest first. */
+  async recent(n = 10, filter: StatusFilter = {}): Promise<StatusEntry[]> {
+    checkCount(n);
+    checkFilter(filter);
+    await this.open();
+    return this.backend.recent(n, {
+      agentId: filter.agentId,
+      status: filter.status,
+      roomId: filter.roomId,
+    });
+  }
+
+  /**
+   * Up to `limit` entries after position `seq`, oldest first: what a reader that last saw `seq`
+   * missed (within what the backend keeps).
+   */
+  async entriesAfter(seq: number, limit = 1000): Promise<StatusEntry[]> {
+    if (!Number.isSafeInteger(seq) || seq < 0) {
+      throw new InvalidStatusQueryError('seq', `must be an integer ≥ 0, got ${describeValue(seq)}`);
+    }
+    checkCount(limit);
+    await this.open();
+    return this.backend.readAfter(seq, limit);
+  }
+
+  /** The last `n` entries as text, one line each: `[HH:MM:SS] agent: action → status | detail`. */
+  async recentText(n = 10, filter: StatusFilter = {}): Promise<string> {
+    return formatRecentText(await this.recent(n, filter));
+  }
+
+  /** Whether a `completed` entry exists (from `agentId`, in `roomId`, when given), however old. */
+  async hasCompleted(agentId?: string, scope: { roomId?: string } = {}): Promise<boolean> {
+    checkFilter({ agentId, roomId: scope.roomId });
+    await this.open();
+    return this.backend.hasCompleted(agentId, scope.roomId);
+  }
+
+  /**
+   * The session summary of the last `n` entries, in the reference layout:
+   * a numbered line per entry with its icon, its detail below, totals at the end.
+   */
+  async summary(n = this.options.maxEntries, filter: StatusFilter = {}): Promise<string> {
+    return formatSummary(await this.recent(n, filter));
+  }
+
+  /** Writes `summary()` to the Nest logger. */
+  async printSummary(n?: number, filter: StatusFilter = {}): Promise<void> {
+    this.logger.log(`\n${await this.summary(n, filter)}`);
+  }
+
+  /**
+   * Calls `callback` with every entry stored from now on that matches the filters, in log
+   * order. Each subscriber has its own queue: a slow or throwing one holds up nobody else.
+   * @returns a function that unsubscribes
+   */
+  async subscribe(
+    callback: StatusSubscriber,
+    options: SubscribeOptions = {},
+  ): Promise<Unsubscribe> {
+    if (typeof callback !== 'function') {
+      throw new InvalidStatusQueryError(
+        'callback',
+        `must be a function, got ${describeValue(callback)}`,
+      );
+    }
+    checkFilter(options);
+    this.assertOpen('subscribe');
+    const channel = this.dispatcher.add(callback, options);
+    return async () => {
+      this.dispatcher.remove(channel);
+    };
+  }
+
+  /**
+   * What every agent is doing now: its latest entry, per room (in `roomId`, when given).
+   * Answered from memory, kept current by the event feed from every instance and rebuilt from
+   * the last 10,000 entries at start.
+   */
+  async snapshot(scope: { roomId?: string } = {}): Promise<AgentSnapshot[]> {
+    checkFilter({ roomId: scope.roomId });
+    await this.open();
+    return this.agents.snapshot(scope.roomId);
+  }
+
+  /** Removes every subscription of `callback`. */
+  async unsubscribe(callback: StatusSubscriber): Promise<void> {
+    this.dispatcher.remove(callback);
+  }
+
+  /** Resolves once every entry posted before the call is stored and delivered. */
+  async flush(): Promise<void> {
+    await this.writer.flushed();
+    await this.delivered(this.lastStoredSeq);
+  }
+
+  /** Counters for monitoring. */
+  stats(): StatusBusStats {
+    const writer = this.writer.stats;
+    const subscribers = this.dispatcher.counters();
+    return {
+      accepted: writer.accepted,
+      stored: writer.written,
+      buffered: this.writer.buffered,
+      failedAppends: writer.failedAppends,
+      rejectedFull: writer.rejectedFull,
+      deliveredSeq: this.dispatcher.position,
+      subscribers: this.dispatcher.subscriberCount,
+      subscriberErrors: subscribers.errors,
+      subscriberTimeouts: subscribers.timeouts,
+      subscriberSkipped: subscribers.skipped,
+    };
+  }
+
+  /**
+   * Flushes what was posted (waiting at most `shutdownTimeoutMs`), then releases the backend
+   * and the file. Later posts throw `StatusBusClosedError`. Runs by itself on shutdown.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** @internal Opens the backend and starts writing. */
+  async onModuleInit(): Promise<void> {
+    await this.open();
+  }
+
+  /** @internal Connects the sinks in the background, then starts delivery. */
+  onApplicationBootstrap(): void {
+    // From here on, postAsync and flush wait for delivery, which starts once sinks connect.
+    if (this.phase === 'created' || this.phase === 'open') this.phase = 'delivering';
+    // Not awaited: a sink may wait for a readiness signal that another module's bootstrap
+    // hook gives, and Nest runs those hooks one module after another.
+    void this.startDelivery();
+  }
+
+  /** @internal Runs before other modules release what the bus may still need to flush. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private open(): Promise<void> {
+    this.opening ??= this.openBackend();
+    return this.opening;
+  }
+
+  private async openBackend(): Promise<void> {
+    await this.backend.open();
+    if (this.jsonl && this.backend.restore) {
+      await this.backend.restore(await this.jsonl.readAll());
+    }
+    // Watch before reading the head, so nothing appended in between goes unnoticed.
+    if (this.backend.watch)
+      this.stopWatching = await this.backend.watch((position) => this.feed.wake(position));
+    const head = await this.backend.head();
+    this.feed.resumeAfter(head);
+    for (const entry of await this.backend.recent(MAX_RECENT)) this.agents.record(entry);
+    this.dispatcher.add((entry) => this.agents.record(entry), {}, true);
+    this.lastStoredSeq = head;
+    if (this.phase === 'created') this.phase = 'open';
+    this.writer.start();
+  }
+
+  private async startDelivery(): Promise<void> {
+    await this.open();
+    for (const sink of this.sinks) {
+      try {
+        const callback = await sink.connect();
+        if (callback) {
+          Object.defineProperty(callback, 'name', { value: sink.name });
+          this.dispatcher.add(callback, {}, true);
+        }
+      } catch (err) {
+        this.logger.error(`Could not connect ${sink.name}: ${(err as Error).message}`);
+      }
+    }
+    this.feed.start();
+    this.markDeliveryStarted();
+  }
+
+  private async afterStore(stored: StatusEntry[]): Promise<void> {
+    if (this.jsonl) await this.jsonl.append(stored);
+    this.lastStoredSeq = Math.max(this.lastStoredSeq, stored[stored.length - 1]!.seq!);
+    this.feed.offer(stored);
+  }
+
+  /** Waits until subscribers are done with `seq`, once delivery runs; at once before that. */
+  private async delivered(seq: number): Promise<void> {
+    if (this.phase === 'created' || this.phase === 'open' || this.phase === 'closed') return;
+    await this.deliveryStarted;
+    await this.dispatcher.settled(seq);
+  }
+
+  private createEntry(
+    operation: string,
+    agentId: string,
+    action: string,
+    status: StatusLevel,
+    options: PostOptions | undefined,
+  ): StatusEntry {
+    this.assertOpen(operation);
+    return StatusEntry.create(agentId, action, status, options, this.entryContext);
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.phase === 'closing' || this.phase === 'closed') {
+      throw new StatusBusClosedError(operation);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    const wasDelivering = this.phase === 'delivering';
+    this.phase = 'closing';
+    try {
+      if (wasDelivering || this.opening) {
+        await withTimeout(this.flush(), this.options.shutdownTimeoutMs, () => new Error('timeout'));
+      }
+    } catch {
+      this.logger.error(
+        `Closing with ${this.writer.buffered} entries not yet stored: the store did not accept ` +
+          `them within ${this.options.shutdownTimeoutMs} ms (shutdownTimeoutMs).`,
+      );
+    }
+    this.phase = 'closed';
+    this.writer.stop();
+    this.feed.stop();
+    this.dispatcher.close();
+    await this.release('watcher', () => this.stopWatching?.());
+    await this.release('backend', () => this.backend.close());
+    await this.release('JSONL file', () => this.jsonl?.close());
+  }
+
+  private async release(what: string, action: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await action();
+    } catch (err) {
+      this.logger.error(`Releasing the ${what} failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+function checkCount(n: unknown): void {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_RECENT) {
+    throw new InvalidStatusQueryError(
+      'n',
+      `must be an integer from 1 to ${MAX_RECENT}, got ${describeValue(n)}`,
+    );
+  }
+}
+
+function checkFilter(filter: StatusFilter): void {
+  if (typeof filter !== 'object' || filter === null) {
+    throw new InvalidStatusQueryError(
+      'filter',
+      'must be an object such as { agentId, status, roomId }',
+    );
+  }
+  for (const key of ['agentId', 'roomId'] as const) {
+    const value = filter[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new InvalidStatusQueryError(
+        key,
+        `must be a non-empty string, got ${describeValue(value)}`,
+      );
+    }
+    // A value no entry can hold matches nothing; said as a 400 rather than sent to the store.
+    const problem = value === undefined ? undefined : textProblem(value);
+    if (problem) throw new InvalidStatusQueryError(key, problem);
+  }
+  if (filter.status !== undefined && !isStatusLevel(filter.status)) {
+    throw new InvalidStatusQueryError(
+      'status',
+      `must be one of ${STATUS_LEVELS.join(', ')}, got ${describeValue(filter.status)}`,
+    );
+  }
+}

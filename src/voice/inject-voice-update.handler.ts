@@ -1,0 +1,246 @@
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { claimInMemory } from '../backends/in-memory-status.backend';
+import { StatusBackend } from '../backends/status-backend';
+import { StatusEntry } from '../entry/status-entry';
+import { timestampMillis } from '../entry/status-timestamp';
+import { STATUS_BACKEND, STATUS_BUS_OPTIONS } from '../status-bus.constants';
+import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { StatusBusService } from '../status-bus.service';
+import { withTimeout } from '../util/with-timeout';
+import { InjectVoiceUpdateCommand, VoiceInjectionResult } from './inject-voice-update.command';
+import { VoiceChannel } from './voice-channel.interface';
+import { VoiceChannelResolver } from './voice-channel.resolver';
+import { VoiceDeliveryOutcome, VoicePolicy } from './voice-policy';
+import { QueuedUpdate, VoiceSessionQueue } from './voice-session-queue';
+
+/**
+ * Delivers updates to the voice sessions of a room as their policy says, and says what it did:
+ * every decision is posted back on the bus as a receipt linked to the entry (`receipt_for`).
+ *
+ * Updates to one room run one after another, in log order. Each session is told an entry at
+ * most once: a claim on the backend's checkpoint comes before every injection, so neither a
+ * replay, a restart nor a second instance repeats it. A failing or hung session is logged,
+ * receipted and skipped; it never blocks the rest.
+ */
+@CommandHandler(InjectVoiceUpdateCommand)
+export class InjectVoiceUpdateHandler
+  implements ICommandHandler<InjectVoiceUpdateCommand>, OnModuleDestroy
+{
+  private readonly logger = new Logger('StatusBus');
+  /** The tail of each room's chain of deliveries. */
+  private readonly rooms = new Map<string, Promise<unknown>>();
+  /** `when_idle` updates waiting, per session. */
+  private readonly queues = new Map<unknown, VoiceSessionQueue>();
+  /** The speak-once checkpoint for backends that keep none. */
+  private readonly localCheckpoints = new Map<string, number>();
+
+  constructor(
+    private readonly resolver: VoiceChannelResolver,
+    private readonly bus: StatusBusService,
+    @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
+    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+  ) {}
+
+  /** @internal Stops listening for idle sessions. */
+  onModuleDestroy(): void {
+    for (const queue of this.queues.values()) queue.stopListening?.();
+    this.queues.clear();
+  }
+
+  execute(command: InjectVoiceUpdateCommand): Promise<VoiceInjectionResult> {
+    return this.inRoom(command.roomId, () => this.deliver(command));
+  }
+
+  private inRoom<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.rooms.get(roomId) ?? Promise.resolve();
+    const run = previous.then(work);
+    const tail = run.catch(() => undefined);
+    this.rooms.set(roomId, tail);
+    void tail.then(() => {
+      if (this.rooms.get(roomId) === tail) this.rooms.delete(roomId);
+    });
+    return run;
+  }
+
+  private async deliver({
+    entry,
+    roomId,
+    text,
+    policy,
+  }: InjectVoiceUpdateCommand): Promise<VoiceInjectionResult> {
+    const result: VoiceInjectionResult = { roomId, injected: 0, queued: 0, failed: 0 };
+    const channel = this.resolver.channel;
+    if (!channel) return result;
+    if (policy === 'drop') {
+      this.receipt(entry, roomId, 'dropped');
+      return result;
+    }
+    let sessions: readonly unknown[];
+    try {
+      sessions = await this.call(() => channel.getRoomSessions(roomId), 'getRoomSessions');
+    } catch (err) {
+      this.logger.error(
+        `Voice delivery of seq=${entry.seq}: room "${roomId}": ${(err as Error).message}`,
+      );
+      this.receipt(entry, roomId, 'failed', undefined, (err as Error).message);
+      return { ...result, failed: 1 };
+    }
+    if (sessions.length === 0) {
+      // Nobody to tell: said in a receipt rather than lost without a word.
+      this.receipt(entry, roomId, 'dropped', undefined, 'no voice session in the room');
+      return result;
+    }
+    for (const session of sessions) {
+      const update = { entry, roomId, text };
+      // The claim is made in log order, when the entry is first dealt with for this session,
+      // even if it is then queued: the checkpoint only moves forward.
+      let claimed: boolean;
+      try {
+        claimed = await this.claim(roomId, this.sessionId(channel, session), entry.seq!);
+      } catch (err) {
+        this.logger.error(
+          `Voice delivery of seq=${entry.seq}: checkpoint: ${(err as Error).message}`,
+        );
+        this.receipt(
+          entry,
+          roomId,
+          'failed',
+          this.sessionId(channel, session),
+          (err as Error).message,
+        );
+        result.failed += 1;
+        continue;
+      }
+      if (!claimed) continue; // this session was told this entry already
+      const outcome =
+        policy === 'when_idle' && channel.isIdle && channel.onIdle && !channel.isIdle(session)
+          ? this.enqueue(channel, session, update)
+          : await this.inject(channel, session, update, policy);
+      if (outcome === 'injected') result.injected += 1;
+      else if (outcome === 'queued') result.queued += 1;
+      else if (outcome === 'failed') result.failed += 1;
+    }
+    return result;
+  }
+
+  /** Queues a `when_idle` update for a busy session, superseding an older one of its task. */
+  private enqueue(
+    channel: VoiceChannel,
+    session: unknown,
+    update: QueuedUpdate,
+  ): VoiceDeliveryOutcome {
+    let queue = this.queues.get(session);
+    if (!queue) {
+      const created = new VoiceSessionQueue();
+      created.stopListening = channel.onIdle!(session, () => void this.flush(channel, session));
+      this.queues.set(session, created);
+      queue = created;
+    }
+    const superseded = queue.push(update);
+    if (superseded)
+      this.receipt(
+        superseded.entry,
+        superseded.roomId,
+        'superseded',
+        this.sessionId(channel, session),
+      );
+    this.receipt(update.entry, update.roomId, 'queued', this.sessionId(channel, session));
+    return 'queued';
+  }
+
+  /** The session became idle: tell it what waited, in order, in each update's room chain. */
+  private async flush(channel: VoiceChannel, session: unknown): Promise<void> {
+    const queue = this.queues.get(session);
+    if (!queue || queue.size === 0) return;
+    for (const update of queue.drain()) {
+      await this.inRoom(update.roomId, () => this.inject(channel, session, update, 'silent'));
+    }
+  }
+
+  /** Expiry, then the injection itself; a receipt for each outcome. */
+  private async inject(
+    channel: VoiceChannel,
+    session: unknown,
+    { entry, roomId, text }: QueuedUpdate,
+    policy: VoicePolicy,
+  ): Promise<VoiceDeliveryOutcome | undefined> {
+    const sessionId = this.sessionId(channel, session);
+    const { role, silent, maxAgeMs } = this.options.voice;
+    const age = (this.options.clock ?? Date.now)() - timestampMillis(entry.ts);
+    if (age > maxAgeMs) {
+      this.receipt(entry, roomId, 'expired', sessionId);
+      return 'expired';
+    }
+    try {
+      await this.call(
+        () =>
+          channel.injectText(session, text, {
+            role,
+            silent: policy === 'interrupt' ? false : silent,
+          }),
+        'injectText',
+      );
+    } catch (err) {
+      this.logger.error(
+        `Voice delivery of seq=${entry.seq} to session ${sessionId} of room "${roomId}" failed: ${(err as Error).message}`,
+      );
+      this.receipt(entry, roomId, 'failed', sessionId, (err as Error).message);
+      return 'failed';
+    }
+    this.receipt(entry, roomId, 'injected', sessionId);
+    return 'injected';
+  }
+
+  private claim(roomId: string, sessionId: string, seq: number): Promise<boolean> {
+    if (this.backend.claimVoiceDelivery)
+      return this.backend.claimVoiceDelivery(roomId, sessionId, seq);
+    return Promise.resolve(claimInMemory(this.localCheckpoints, roomId, sessionId, seq));
+  }
+
+  private call<T>(work: () => T | Promise<T>, what: string): Promise<T> {
+    const { timeoutMs } = this.options.voice;
+    return withTimeout(
+      Promise.resolve().then(work),
+      timeoutMs,
+      () => new Error(`${what} did not answer within ${timeoutMs} ms`),
+    );
+  }
+
+  private sessionId(channel: VoiceChannel, session: unknown): string {
+    return channel.sessionId ? channel.sessionId(session) : String(session);
+  }
+
+  /** Posts what happened to `entry` for a session (or the room), linked by its `seq`. */
+  private receipt(
+    entry: StatusEntry,
+    roomId: string,
+    outcome: VoiceDeliveryOutcome,
+    sessionId?: string,
+    error?: string,
+  ): void {
+    const voice = this.options.voice;
+    if (!voice.receipts) return;
+    try {
+      this.bus.post(
+        voice.receiptAgentId,
+        'voice_delivery',
+        outcome === 'failed' ? 'failed' : 'info',
+        {
+          roomId,
+          detail: `${outcome}: ${entry.action}${sessionId ? ` → ${sessionId}` : ''}`,
+          metadata: {
+            receipt_for: entry.seq ?? null,
+            outcome,
+            ...(sessionId !== undefined ? { session_id: sessionId } : {}),
+            ...(error !== undefined ? { error } : {}),
+          },
+        },
+      );
+    } catch (err) {
+      this.logger.warn(
+        `Could not post the voice receipt for seq=${entry.seq}: ${(err as Error).message}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
+import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { VOICE_CHANNEL, VoiceChannel } from './voice-channel.interface';
+
+/**
+ * Finds the voice channel: `voice.channel` from the options, else a `VOICE_CHANNEL` provider
+ * anywhere in the application (so it need not be exported to this module). Says once, at
+ * start, when there is none and injection is therefore off.
+ */
+@Injectable()
+export class VoiceChannelResolver implements OnApplicationBootstrap {
+  private resolved: VoiceChannel | undefined;
+  private readonly logger = new Logger('StatusBus');
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+  ) {}
+
+  /** The channel, once the application has bootstrapped; `undefined` when injection is off. */
+  get channel(): VoiceChannel | undefined {
+    return this.resolved;
+  }
+
+  onApplicationBootstrap(): void {
+    const { enabled, channel } = this.options.voice;
+    if (!enabled) return;
+    this.resolved = channel ?? this.lookUp();
+    if (!this.resolved) {
+      this.logger.log(
+        'Voice injection is off: no VOICE_CHANNEL provider in the application and no voice.channel option.',
+      );
+    }
+  }
+
+  private lookUp(): VoiceChannel | undefined {
+    try {
+      return this.moduleRef.get<VoiceChannel>(VOICE_CHANNEL, { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { StatusEntry } from '../entry/status-entry';
+import { StatusLevel } from '../entry/status-level';
+import { InjectTextOptions, VoiceChannel } from './voice-channel.interface';
+import { VoiceRule } from './voice-policy';
+
+/** Which entries are told to the voice agent, where, and how. */
+export interface VoiceInjectionOptions {
+  /** Turn injection off even with a channel bound. @default true */
+  enabled?: boolean;
+  /** The channel to inject into; otherwise the application's `VOICE_CHANNEL` provider is used. */
+  channel?: VoiceChannel;
+  /** Agents whose entries are injected. @default ['exec'] */
+  agents?: readonly string[];
+  /** Statuses that are injected. @default ['info', 'completed', 'failed'] */
+  statuses?: readonly StatusLevel[];
+  /** The room of an entry. @default `metadata.room_id`, else the module's `defaultRoomId` */
+  resolveRoom?: (entry: StatusEntry) => string | undefined;
+  /** The text injected. @default `[Agent update] {action}: {detail}` */
+  format?: (entry: StatusEntry) => string;
+  /** @default 'user' */
+  role?: InjectTextOptions['role'];
+  /** @default true */
+  silent?: boolean;
+  /** Longest wait for one session's `injectText`, after which the next session is served. @default 5000 */
+  timeoutMs?: number;
+  /**
+   * Delivery policies, first match wins. After them comes the default rule: `agents` with
+   * `statuses` are told `silent`ly. Entries no rule matches are not for the voice agent.
+   * @example [{ status: 'failed', policy: 'interrupt' }, { agent: 'exec', status: 'info', policy: 'when_idle' }]
+   */
+  rules?: readonly VoiceRule[];
+  /** An update older than this when its turn comes is expired, not spoken. @default 60000 */
+  maxAgeMs?: number;
+  /** Post a receipt entry for every delivery decision. @default true */
+  receipts?: boolean;
+  /** The agent id receipts are posted as. @default 'voice' */
+  receiptAgentId?: string;
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ICommand, IEvent, ofType, Saga } from '@nestjs/cqrs';
+import { catchError, defer, EMPTY, mergeMap, Observable, of } from 'rxjs';
+import { StatusPostedEvent } from '../cqrs/status-posted.event';
+import { StatusEntry } from '../entry/status-entry';
+import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
+import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { InjectVoiceUpdateCommand } from './inject-voice-update.command';
+import { VoiceChannelResolver } from './voice-channel.resolver';
+import { policyFor } from './voice-policy';
+
+/**
+ * Turns the entries the voice agent should hear about (by default: from `exec`, with status
+ * `info`, `completed` or `failed`) into {@link InjectVoiceUpdateCommand}s, each with the policy
+ * of the first rule that matches it.
+ */
+@Injectable()
+export class VoiceInjectionSaga {
+  private readonly logger = new Logger('StatusBus');
+
+  constructor(
+    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    private readonly resolver: VoiceChannelResolver,
+  ) {}
+
+  /**
+   * Each event is mapped inside its own inner observable with its own `catchError`: an error in
+   * a saga's outer operators would complete the saga for good, ending all later injections.
+   */
+  @Saga()
+  statusToVoice = (events$: Observable<IEvent>): Observable<ICommand> =>
+    events$.pipe(
+      ofType(StatusPostedEvent),
+      mergeMap((event) =>
+        defer(() => {
+          const command = this.toCommand(event.entry);
+          return command ? of(command) : EMPTY;
+        }).pipe(
+          catchError((err: unknown) => {
+            const error = err instanceof Error ? err : new Error(String(err));
+            this.logger.error(
+              `Voice injection skipped entry seq=${event.entry?.seq}: ${error.message}`,
+              error.stack,
+            );
+            return EMPTY;
+          }),
+        ),
+      ),
+    );
+
+  /** The command for `entry`, or `undefined` when the voice agent need not hear of it. */
+  toCommand(entry: StatusEntry): InjectVoiceUpdateCommand | undefined {
+    const voice = this.options.voice;
+    if (!this.resolver.channel) return undefined;
+    // Receipts answer entries; they are not news for the voice agent themselves.
+    if (entry.metadata.receipt_for !== undefined) return undefined;
+    const policy = policyFor(entry, voice.rules);
+    if (!policy) return undefined;
+    const roomId = voice.resolveRoom(entry);
+    if (!roomId) return undefined;
+    return new InjectVoiceUpdateCommand(entry, roomId, voice.format(entry), policy);
+  }
+}

@@ -1,0 +1,205 @@
+import { Logger } from '@nestjs/common';
+import { StatusBackend } from '../backends/status-backend';
+import { StatusEntry } from '../entry/status-entry';
+import { StatusBufferFullError } from '../errors/status-bus.errors';
+import { ProgressWaiters } from '../delivery/progress-waiters';
+
+/** How the writer batches and retries. */
+export interface StatusWriterSettings {
+  /** Most entries written in one `append`. */
+  maxBatchSize: number;
+  /** Most entries waiting to be written; `post` is refused beyond it. */
+  maxBufferedEntries: number;
+  /** First wait after a failed append; doubles up to `retryMaxMs`. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+/** What happens with entries once the backend has stored them (JSONL, then the feed). */
+export type StoredHandler = (stored: StatusEntry[]) => Promise<void> | void;
+
+interface Queued {
+  entry: StatusEntry;
+  onStored?: (stored: StatusEntry) => void;
+}
+
+/**
+ * The single writer between `post` and the backend. Posts wait in an in-memory queue; each
+ * append takes everything that has queued up meanwhile (group commit), so under load an entry
+ * never costs a round trip of its own. A backend that allows it gets the next append while the
+ * previous one is still on its way (`pipelining`), so the database never waits for us. A failed
+ * append is retried with backoff and keeps its place: entries are stored exactly in post order.
+ */
+export class StatusWriter {
+  private queue: Queued[] = [];
+  private head = 0;
+  private accepted = 0;
+  private written = 0;
+  private readonly writtenWaiters = new ProgressWaiters();
+  private running = false;
+  /** Appends sent and not yet answered, oldest first. */
+  private inFlight: { batch: Queued[]; result: Promise<StatusEntry[]> }[] = [];
+  private started = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+  private failures = 0;
+  private lastError: unknown;
+  private rejectedFull = 0;
+  private readonly logger = new Logger('StatusBus');
+
+  constructor(
+    private readonly backend: StatusBackend,
+    private readonly settings: StatusWriterSettings,
+    private readonly onStored: StoredHandler,
+  ) {}
+
+  /** Whether an append is on its way to the store right now. */
+  get appending(): boolean {
+    return this.inFlight.length > 0;
+  }
+
+  /** Entries accepted and not yet stored. */
+  get buffered(): number {
+    return this.queue.length - this.head;
+  }
+
+  get stats(): { accepted: number; written: number; failedAppends: number; rejectedFull: number } {
+    return {
+      accepted: this.accepted,
+      written: this.written,
+      failedAppends: this.failures,
+      rejectedFull: this.rejectedFull,
+    };
+  }
+
+  /** The error of the last failed append, if the store has not recovered since. */
+  get error(): unknown {
+    return this.lastError;
+  }
+
+  /**
+   * Queues an entry; returns how many entries have been accepted so far, which `flushed`
+   * takes as a target.
+   * @throws StatusBufferFullError when `maxBufferedEntries` are already waiting
+   */
+  enqueue(entry: StatusEntry, onStored?: (stored: StatusEntry) => void): number {
+    if (this.buffered >= this.settings.maxBufferedEntries) {
+      this.rejectedFull += 1;
+      if (this.rejectedFull === 1 || this.rejectedFull % 1000 === 0) {
+        this.logger.error(
+          `Buffer full (${this.settings.maxBufferedEntries} entries waiting to be stored): ` +
+            `${this.rejectedFull} posts refused so far.`,
+        );
+      }
+      throw new StatusBufferFullError(this.settings.maxBufferedEntries);
+    }
+    this.queue.push({ entry, onStored });
+    this.accepted += 1;
+    this.schedule();
+    return this.accepted;
+  }
+
+  /** Starts writing; posts made earlier wait in the queue until then. */
+  start(): void {
+    this.started = true;
+    this.schedule();
+  }
+
+  /**
+   * Stops writing after the append in progress, if any. Entries still queued stay unwritten:
+   * the caller decides what to report about them.
+   */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+  }
+
+  /** Resolves once the first `count` accepted entries are stored. */
+  flushed(count: number = this.accepted): Promise<void> {
+    return this.writtenWaiters.wait(count);
+  }
+
+  private schedule(): void {
+    if (!this.started || this.running || this.stopped) return;
+    this.running = true;
+    // setImmediate, not a microtask: posts made in the same tick join the same batch.
+    setImmediate(() => void this.run());
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.settings.retryInitialMs;
+    // How far into the queue the appends in flight go.
+    let sent = this.head;
+    const depth = Math.max(1, this.backend.pipelining ?? 1);
+    while (!this.stopped) {
+      while (this.inFlight.length < depth && sent < this.queue.length) {
+        const batch = this.queue.slice(sent, sent + this.settings.maxBatchSize);
+        sent += batch.length;
+        const result = this.backend.append(batch.map((q) => q.entry));
+        result.catch(() => undefined); // awaited below, in order
+        this.inFlight.push({ batch, result });
+      }
+      const oldest = this.inFlight[0];
+      if (!oldest) break;
+      let stored: StatusEntry[];
+      try {
+        stored = await oldest.result;
+      } catch (err) {
+        // Appends sent after the failed one are rejected by the backend too (they name their
+        // predecessor), or were stored and are found again on the retry: resend all, in order.
+        await Promise.allSettled(this.inFlight.map((f) => f.result));
+        this.inFlight = [];
+        sent = this.head;
+        this.failures += 1;
+        this.lastError = err;
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.logger.warn(
+          `Storing ${oldest.batch.length} entries failed (${this.buffered} waiting), retrying in ` +
+            `${backoff} ms: ${error.message}`,
+        );
+        await new Promise<void>((resolve) => {
+          this.wakeRetry = resolve;
+          this.retryTimer = setTimeout(resolve, backoff);
+        });
+        backoff = Math.min(backoff * 2, this.settings.retryMaxMs);
+        continue;
+      }
+      this.inFlight.shift();
+      if (this.lastError !== undefined) {
+        this.logger.log(
+          `Store reachable again; ${this.buffered} entries waiting are being written.`,
+        );
+        this.lastError = undefined;
+      }
+      backoff = this.settings.retryInitialMs;
+      this.head += oldest.batch.length;
+      sent -= this.compact();
+      try {
+        await this.onStored(stored);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.logger.error(`Handling stored entries failed: ${error.message}`, error.stack);
+      }
+      oldest.batch.forEach((q, i) => q.onStored?.(stored[i]!));
+      this.written += oldest.batch.length;
+      this.writtenWaiters.advance(this.written);
+    }
+    this.running = false;
+  }
+
+  /** Drops stored entries from the front of the queue; returns how many positions moved. */
+  private compact(): number {
+    const removed = this.head;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+    } else {
+      return 0;
+    }
+    this.head = 0;
+    return removed;
+  }
+}

@@ -1,0 +1,47 @@
+import { eventually } from '../support/bus-app';
+import { InstanceProcess } from '../support/instance-processes';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+describe('an instance that dies', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase('death');
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  const stored = async () =>
+    new Set(
+      (await db.query<{ action: string }>('SELECT action FROM status_bus_entries')).map(
+        (r) => r.action,
+      ),
+    );
+
+  it('kill -9: every entry whose postAsync had resolved is in the table', async () => {
+    const instance = await InstanceProcess.start(db.url);
+    const acknowledged: string[] = [];
+    instance.onAck((action) => acknowledged.push(action));
+    instance.send({ type: 'post', count: 5000, prefix: 'k', paceMs: 1 });
+    await eventually(() => acknowledged.length > 400);
+    await instance.kill('SIGKILL');
+    // Odd-numbered entries went through postAsync: their acknowledgement means committed.
+    const awaited = acknowledged.filter((a) => Number(a.split('-')[1]) % 2 === 1);
+    expect(awaited.length).toBeGreaterThan(100);
+    const table = await stored();
+    expect(awaited.filter((a) => !table.has(a))).toEqual([]);
+  });
+
+  it('SIGTERM: every entry posted before the signal is stored before the process exits', async () => {
+    const instance = await InstanceProcess.start(db.url);
+    const accepted: string[] = [];
+    instance.onAck((action) => accepted.push(action));
+    instance.send({ type: 'post', count: 5000, prefix: 't', paceMs: 1 });
+    await eventually(() => accepted.length > 400);
+    const exitCode = await instance.kill('SIGTERM');
+    expect(exitCode === 0 || exitCode === null).toBe(true);
+    const table = await stored();
+    expect(accepted.filter((a) => !table.has(a))).toEqual([]);
+    expect(table.size).toBeGreaterThanOrEqual(accepted.length);
+  });
+});

@@ -1,0 +1,399 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  PostgresStatusBackend,
+  STATUS_BACKEND,
+  STATUS_BUS_MIGRATIONS_TABLE,
+  STATUS_POSTED,
+  StatusBusModule,
+  StatusBusService,
+  StatusEntry,
+} from '../../src';
+import { eventually, startBusApp } from '../support/bus-app';
+import { sharedDatabase } from '../support/shared-database';
+import { migratedDataSource } from '../support/test-database';
+
+describe('the PostgreSQL store', () => {
+  const shared = sharedDatabase('store');
+  const start = (postgres = {}) => shared.start({ postgres });
+
+  it('creates its schema by migration, once, and never by synchronize', async () => {
+    await start();
+    await start();
+    const applied = await shared.db.query<{ name: string }>(
+      `SELECT name FROM ${STATUS_BUS_MIGRATIONS_TABLE}`,
+    );
+    expect(applied.map((m) => m.name)).toEqual([
+      'CreateStatusBusEntries1764000000000',
+      'AppendAfterPredecessor1764000000001',
+      'AddRooms1764000000002',
+      'VoiceCheckpoints1764000000003',
+    ]);
+    const indexes = await shared.db.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'status_bus_entries' ORDER BY indexname`,
+    );
+    expect(indexes.map((i) => i.indexname)).toEqual([
+      'status_bus_entries_agent_seq',
+      'status_bus_entries_agent_status_seq',
+      'status_bus_entries_entry_id_key',
+      'status_bus_entries_pkey',
+      'status_bus_entries_room_seq',
+      'status_bus_entries_status_seq',
+    ]);
+  });
+
+  it('refuses to start without its table, saying how to create it', async () => {
+    await expect(startBusApp({ postgres: { url: shared.db.url } })).rejects.toThrow(
+      /status_bus_entries table is missing. Run the migrations .* or set postgres.migrationsRun: true/,
+    );
+  });
+
+  it('reverts its migration through TypeORM', async () => {
+    const source = await migratedDataSource(shared.db.url);
+    await source.undoLastMigration();
+    await source.undoLastMigration();
+    await source.undoLastMigration();
+    const [fn] = await source.query<{ f: string | null }[]>(
+      `SELECT to_regprocedure('status_bus_append(json, uuid)')::text AS f`,
+    );
+    expect(fn!.f).toBeNull();
+    await source.undoLastMigration();
+    const [table] = await source.query<{ t: string | null }[]>(
+      `SELECT to_regclass('status_bus_entries')::text AS t`,
+    );
+    expect(table!.t).toBeNull();
+    await source.destroy();
+  });
+
+  it('runs and reverts its migrations through the TypeORM CLI (npm run migration:run / migration:revert)', () => {
+    const cli = (command: string) =>
+      execFileSync('npm', ['run', '--silent', command], {
+        env: { ...process.env, DATABASE_URL: shared.db.url },
+        encoding: 'utf8',
+      });
+    const run = cli('migration:run');
+    expect(run).toMatch(/CreateStatusBusEntries1764000000000 has been executed successfully/);
+    expect(run).toMatch(/AppendAfterPredecessor1764000000001 has been executed successfully/);
+    expect(run).toMatch(/AddRooms1764000000002 has been executed successfully/);
+    expect(run).toMatch(/VoiceCheckpoints1764000000003 has been executed successfully/);
+    expect(cli('migration:revert')).toMatch(
+      /VoiceCheckpoints1764000000003 has been reverted successfully/,
+    );
+    expect(cli('migration:revert')).toMatch(/AddRooms1764000000002 has been reverted successfully/);
+    expect(cli('migration:revert')).toMatch(
+      /AppendAfterPredecessor1764000000001 has been reverted successfully/,
+    );
+    expect(cli('migration:revert')).toMatch(
+      /CreateStatusBusEntries1764000000000 has been reverted successfully/,
+    );
+  });
+
+  it('keeps entries stored before rooms existed readable, in the default room', async () => {
+    const source = await migratedDataSource(shared.db.url, 2);
+    const old = StatusEntry.create('exec', 'before rooms', 'completed');
+    await source.query('SELECT * FROM status_bus_append($1::json)', [
+      JSON.stringify([{ ...old.toJSON(), room_id: undefined, entry_id: old.id }]),
+    ]);
+    await source.destroy();
+    const { bus } = await start();
+    const [read] = await bus.recent(10, { roomId: 'default' });
+    expect(read).toMatchObject({ action: 'before rooms', roomId: 'default' });
+    expect(await bus.hasCompleted('exec', { roomId: 'default' })).toBe(true);
+    const [next] = await Promise.all([
+      bus.postAsync('exec', 'in a room', 'ok', { roomId: 'room-1' }),
+    ]);
+    expect(next.roomId).toBe('room-1');
+    expect((await bus.recent(10, { roomId: 'room-1' })).map((e) => e.action)).toEqual([
+      'in a room',
+    ]);
+  });
+
+  it('keeps the table append-only', async () => {
+    const { bus } = await start();
+    await bus.postAsync('exec', 'a', 'ok');
+    await expect(shared.db.query(`UPDATE status_bus_entries SET detail = 'x'`)).rejects.toThrow(
+      /append-only: UPDATE/,
+    );
+    await expect(shared.db.query(`DELETE FROM status_bus_entries`)).rejects.toThrow(
+      /append-only: DELETE/,
+    );
+  });
+
+  it('answers reads from the database, and two instances agree', async () => {
+    const a = await start();
+    const b = await start();
+    await a.bus.postAsync('exec', 'search', 'ok', { detail: 'Found 7 results' });
+    await b.bus.postAsync('voice', 'delegate_task', 'pending');
+    a.bus.post('system', 'task_completed', 'completed', { detail: 'Done' });
+    await a.bus.flush();
+    for (const { bus } of [a, b]) {
+      expect((await bus.recent()).map((e) => e.action)).toEqual([
+        'search',
+        'delegate_task',
+        'task_completed',
+      ]);
+      expect((await bus.recent(5, { agentId: 'exec', status: 'ok' })).map((e) => e.action)).toEqual(
+        ['search'],
+      );
+      expect(await bus.hasCompleted('system')).toBe(true);
+      expect(await bus.hasCompleted('exec')).toBe(false);
+    }
+    expect(await b.bus.recentText()).toBe(await a.bus.recentText());
+    expect(await b.bus.summary()).toBe(await a.bus.summary());
+    expect(await a.bus.summary()).toMatch(/Total: 3 entries \(1 ok, 0 fail, 1 done\)$/);
+  });
+
+  it('stores every value exactly as given and reads it back the same', async () => {
+    const { bus } = await start();
+    const metadata = JSON.parse(
+      `{"__proto__": {"x": 1}, "constructor": "c", "sql": "'; DROP TABLE status_bus_entries; --", "shell": "$(rm -rf /) && \`id\`", "emoji": "🎉", "nested": {"list": [1, 2.5, -3e-7, true, null, "ü"]}}`,
+    ) as Record<string, unknown>;
+    const posted = await bus.postAsync("agent'; --", 'act"ion', 'info', {
+      detail: 'line\nbreak\ttab \\ back',
+      metadata,
+    });
+    const [read] = await bus.recent(1);
+    // Deep equality: jsonb keeps every key and value but orders object keys its own way.
+    expect(read!.toJSON()).toEqual(posted.toJSON());
+    expect(Object.keys(read!.metadata).sort()).toEqual(Object.keys(posted.metadata).sort());
+    expect(read!.ts).toBe(posted.ts);
+  });
+
+  it('delivers entries posted on one instance to subscribers and @OnEvent handlers on another, in order', async () => {
+    @Injectable()
+    class Recorder {
+      seen: number[] = [];
+      @OnEvent(STATUS_POSTED)
+      on(e: StatusEntry) {
+        this.seen.push(e.seq!);
+      }
+    }
+    const a = await start();
+    const b = await shared.start({}, { providers: [Recorder] });
+    const seenOnB: StatusEntry[] = [];
+    await b.bus.subscribe((e) => {
+      seenOnB.push(e);
+    });
+    for (let i = 0; i < 100; i++) a.bus.post('exec', `a${i}`, 'ok');
+    await a.bus.flush();
+    await eventually(() => seenOnB.length === 100);
+    expect(seenOnB.map((e) => e.action)).toEqual(Array.from({ length: 100 }, (_, i) => `a${i}`));
+    await eventually(() => b.app.get(Recorder).seen.length === 100);
+    expect(b.app.get(Recorder).seen).toEqual(seenOnB.map((e) => e.seq));
+  });
+
+  it('appends concurrent posts in batches: one entry never costs a round trip of its own', async () => {
+    const { bus } = await start();
+    const appends = jest.spyOn(PostgresStatusBackend.prototype, 'append');
+    const stored = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => bus.postAsync('exec', `p${i}`, 'ok')),
+    );
+    expect(new Set(stored.map((e) => e.seq)).size).toBe(2000);
+    expect(appends.mock.calls.length).toBeLessThanOrEqual(4);
+    appends.mockRestore();
+  });
+
+  it('answers recent(n, filters) and hasCompleted with index scans at a large table', async () => {
+    const { bus } = await start();
+    await shared.db.query(`
+      INSERT INTO status_bus_entries (entry_id, ts, agent_id, action, status)
+      SELECT gen_random_uuid(), now(), 'agent' || (i % 50), 'step', (ARRAY['ok','failed','pending','info','completed'])[1 + i % 5]
+        FROM generate_series(1, 200000) AS i`);
+    await shared.db.query('ANALYZE status_bus_entries');
+    const query = jest.spyOn(DataSource.prototype, 'query');
+    await bus.recent(10, { agentId: 'agent7', status: 'ok' });
+    await bus.recent(10, { agentId: 'agent7' });
+    await bus.recent(10, { status: 'failed' });
+    await bus.recent(10);
+    await bus.hasCompleted('agent3');
+    // The reads above, without the feed's catch-up of the rows just inserted.
+    const issued = query.mock.calls.filter(([sql]) => !sql.includes('seq > $1'));
+    query.mockRestore();
+    for (const [sql, params] of issued) {
+      const plan = (
+        await shared.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params as unknown[])
+      )
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toMatch(/Index (Only )?Scan/);
+      expect(plan).not.toMatch(/Seq Scan|Sort/);
+    }
+    expect(issued).toHaveLength(5);
+  });
+
+  it('refuses an append whose predecessor is not stored, so pipelined appends keep post order', async () => {
+    await start();
+    const entry = StatusEntry.create('exec', 'after a lost batch', 'ok');
+    const batch = JSON.stringify([{ ...entry.toJSON(), entry_id: entry.id }]);
+    await expect(
+      shared.db.query('SELECT * FROM status_bus_append($1::json, $2::uuid)', [
+        batch,
+        '00000000-0000-7000-8000-000000000000',
+      ]),
+    ).rejects.toThrow(/the batch before this one .* is not stored/);
+    expect(await shared.db.query('SELECT 1 FROM status_bus_entries')).toHaveLength(0);
+    const first = StatusEntry.create('exec', 'first', 'ok');
+    await shared.db.query('SELECT * FROM status_bus_append($1::json)', [
+      JSON.stringify([{ ...first.toJSON(), entry_id: first.id }]),
+    ]);
+    await shared.db.query('SELECT * FROM status_bus_append($1::json, $2::uuid)', [batch, first.id]);
+    expect(await shared.db.query('SELECT 1 FROM status_bus_entries')).toHaveLength(2);
+  });
+
+  it('makes a retried append idempotent', async () => {
+    const { app } = await start();
+    const backend = app.get<PostgresStatusBackend>(STATUS_BACKEND);
+    const batch = [StatusEntry.create('exec', 'a', 'ok'), StatusEntry.create('exec', 'b', 'ok')];
+    const first = await backend.append(batch);
+    const retried = await backend.append([...batch, StatusEntry.create('exec', 'c', 'ok')]);
+    expect(retried.slice(0, 2).map((e) => e.seq)).toEqual(first.map((e) => e.seq));
+    expect((await shared.db.query('SELECT * FROM status_bus_entries')).length).toBe(3);
+  });
+
+  it('never lets a reader skip an entry whose writer commits late', async () => {
+    const { bus } = await start({ pollIntervalMs: 50 });
+    const seen: string[] = [];
+    await bus.subscribe((e) => {
+      seen.push(e.action);
+    });
+    // A writer on its own connection takes its position and holds its transaction open.
+    const slow = new Client({ connectionString: shared.db.url });
+    await slow.connect();
+    await slow.query('BEGIN');
+    await slow.query('SELECT * FROM status_bus_append($1::json)', [
+      JSON.stringify([
+        {
+          ...StatusEntry.create('slow', 'late commit', 'ok').toJSON(),
+          entry_id: '00000000-0000-4000-8000-000000000001',
+        },
+      ]),
+    ]);
+    const fast = bus.postAsync('exec', 'posted meanwhile', 'ok');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen).toEqual([]);
+    await slow.query('COMMIT');
+    await slow.end();
+    await fast;
+    await eventually(() => seen.length === 2);
+    expect(seen).toEqual(['late commit', 'posted meanwhile']);
+  });
+
+  it('keeps one gapless order under many concurrent writers on separate connections', async () => {
+    const { bus } = await start({ pollIntervalMs: 50 });
+    const seen: number[] = [];
+    await bus.subscribe((e) => {
+      seen.push(e.seq!);
+    });
+    const writers = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const client = new Client({ connectionString: shared.db.url });
+        await client.connect();
+        return client;
+      }),
+    );
+    // Each writer holds its transaction open for a random while after appending, which would
+    // make positions commit out of order if appends were not serialised.
+    await Promise.all(
+      writers.map(async (client, w) => {
+        for (let i = 0; i < 25; i++) {
+          await client.query('BEGIN');
+          const entry = StatusEntry.create(`writer${w}`, `a${i}`, 'ok');
+          await client.query('SELECT * FROM status_bus_append($1::json)', [
+            JSON.stringify([{ ...entry.toJSON(), entry_id: entry.id }]),
+          ]);
+          await new Promise((r) => setTimeout(r, Math.random() * 5));
+          await client.query('COMMIT');
+        }
+        await client.end();
+      }),
+    );
+    const stored = (
+      await shared.db.query<{ seq: string }>('SELECT seq FROM status_bus_entries ORDER BY seq')
+    ).map((r) => Number(r.seq));
+    expect(stored).toHaveLength(200);
+    await eventually(() => seen.length === 200);
+    expect(seen).toEqual(stored);
+  });
+
+  it('picks up entries whose notification never arrives, through the fallback poll', async () => {
+    const { bus } = await start({ pollIntervalMs: 100 });
+    const seen: string[] = [];
+    await bus.subscribe((e) => {
+      seen.push(e.action);
+    });
+    // Written behind the bus's back: no NOTIFY is sent.
+    await shared.db.query(
+      `INSERT INTO status_bus_entries (entry_id, ts, agent_id, action, status) VALUES (gen_random_uuid(), now(), 'ops', 'manual', 'info')`,
+    );
+    await eventually(() => seen.length === 1);
+    expect(seen).toEqual(['manual']);
+  });
+
+  it('reconnects a LISTEN connection that was cut, and catches up without loss or duplicates', async () => {
+    const a = await start({ pollIntervalMs: 60_000 });
+    const b = await start({ pollIntervalMs: 60_000 });
+    const seen: number[] = [];
+    await b.bus.subscribe((e) => {
+      seen.push(e.seq!);
+    });
+    const listener = b.app.get<PostgresStatusBackend>(STATUS_BACKEND).listener!;
+    await a.bus.postAsync('exec', 'before', 'ok');
+    await eventually(() => seen.length === 1);
+    await shared.db.query('SELECT pg_terminate_backend($1)', [listener.pid]);
+    // Posted while B is not listening: its notifications are lost for good.
+    for (let i = 0; i < 20; i++) a.bus.post('exec', `during${i}`, 'ok');
+    await a.bus.flush();
+    await eventually(() => listener.reconnects >= 1 && seen.length === 21);
+    await a.bus.postAsync('exec', 'after', 'ok');
+    await eventually(() => seen.length === 22);
+    const stored = await shared.db.query<{ seq: string }>(
+      'SELECT seq FROM status_bus_entries ORDER BY seq',
+    );
+    expect(seen).toEqual(stored.map((r) => Number(r.seq)));
+  });
+
+  it('reuses the application’s own TypeORM data source, and leaves closing it to its owner', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', url: shared.db.url }),
+        StatusBusModule.forRootAsync({
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => ({
+            postgres: { dataSource, migrationsRun: true },
+          }),
+        }),
+      ],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const bus = app.get(StatusBusService);
+    const dataSource = app.get(DataSource);
+    const entry = await bus.postAsync('exec', 'shared pool', 'completed');
+    const [row] = await dataSource.query<{ action: string }[]>(
+      'SELECT action FROM status_bus_entries WHERE seq = $1',
+      [entry.seq],
+    );
+    expect(row!.action).toBe('shared pool');
+    await bus.close();
+    expect(dataSource.isInitialized).toBe(true);
+    await app.close();
+    expect(dataSource.isInitialized).toBe(false);
+  });
+
+  it('keeps writing the JSONL audit trail beside the database', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'status-bus-audit-')), 'audit.jsonl');
+    const { bus } = await start();
+    const withFile = (await shared.start({ persistPath: file })).bus;
+    await withFile.postAsync('exec', 'audited', 'ok');
+    await bus.postAsync('exec', 'other instance', 'ok');
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(['audited']);
+  });
+});

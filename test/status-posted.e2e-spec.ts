@@ -1,0 +1,84 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { STATUS_POSTED, StatusBusService, StatusEntry } from '../src';
+import { startBusApp } from './support/bus-app';
+
+@Injectable()
+class StatusListener {
+  readonly seen: StatusEntry[] = [];
+
+  @OnEvent(STATUS_POSTED)
+  onStatus(entry: StatusEntry) {
+    this.seen.push(entry);
+  }
+}
+
+@Injectable()
+class ThrowingListener {
+  calls = 0;
+
+  @OnEvent('status_posted')
+  onStatus() {
+    this.calls += 1;
+    throw new Error('handler failure');
+  }
+}
+
+@Injectable()
+class BootAgent implements OnModuleInit {
+  constructor(private readonly bus: StatusBusService) {
+    bus.post('system', 'constructed', 'info');
+  }
+  onModuleInit() {
+    this.bus.post('system', 'initialised', 'info');
+  }
+}
+
+const setups = [
+  ['without EventEmitterModule in the app', []],
+  ['with the app’s own EventEmitterModule.forRoot()', [EventEmitterModule.forRoot()]],
+  [
+    'with the app’s emitter configured differently',
+    [EventEmitterModule.forRoot({ wildcard: true, maxListeners: 20 })],
+  ],
+] as const;
+
+describe.each(setups)('@OnEvent(status_posted) %s', (_name, imports) => {
+  it('receives every entry once, in order, those posted during bootstrap included (reference flaw 9)', async () => {
+    const { app, bus } = await startBusApp(
+      {},
+      { imports: [...imports], providers: [StatusListener, ThrowingListener, BootAgent] },
+    );
+    for (let i = 0; i < 20; i++) bus.post('exec', `step${i}`, 'ok');
+    await bus.flush();
+    const seen = app.get(StatusListener).seen;
+    expect(seen.map((e) => e.action)).toEqual([
+      'constructed',
+      'initialised',
+      ...Array.from({ length: 20 }, (_, i) => `step${i}`),
+    ]);
+    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    expect(seen[0]).toBeInstanceOf(StatusEntry);
+    expect(app.get(ThrowingListener).calls).toBe(22);
+    await app.close();
+  });
+});
+
+it('uses the application’s own emitter when it has one', async () => {
+  const { app, bus } = await startBusApp({}, { imports: [EventEmitterModule.forRoot()] });
+  const received: StatusEntry[] = [];
+  app.get(EventEmitter2).on(STATUS_POSTED, (e: StatusEntry) => received.push(e));
+  await bus.postAsync('exec', 'a', 'ok');
+  expect(received.map((e) => e.action)).toEqual(['a']);
+  await app.close();
+});
+
+it('emits nothing when emitStatusPosted is false', async () => {
+  const { app, bus } = await startBusApp(
+    { emitStatusPosted: false },
+    { providers: [StatusListener] },
+  );
+  await bus.postAsync('exec', 'a', 'ok');
+  expect(app.get(StatusListener).seen).toEqual([]);
+  await app.close();
+});

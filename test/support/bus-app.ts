@@ -1,0 +1,35 @@
+import { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { StatusBusModule, StatusBusModuleOptions, StatusBusService } from '../../src';
+
+/** A Nest application around the bus, the way a user's app would hold it. */
+export interface BusApp {
+  app: INestApplication;
+  bus: StatusBusService;
+}
+
+/** Boots an application importing `StatusBusModule.forRoot(options)` plus `metadata`. */
+export async function startBusApp(
+  options: StatusBusModuleOptions = {},
+  metadata: ModuleMetadata = {},
+): Promise<BusApp> {
+  const moduleRef = await Test.createTestingModule({
+    ...metadata,
+    imports: [StatusBusModule.forRoot(options), ...(metadata.imports ?? [])],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return { app, bus: app.get(StatusBusService) };
+}
+
+/** Resolves when `predicate` holds, checking after every macrotask; fails after `timeoutMs`. */
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

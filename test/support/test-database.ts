@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../../src';
+
+/** A database of its own for one test file, on the suite's server. */
+export interface TestDatabase {
+  url: string;
+  name: string;
+  /** Runs SQL as a separate client; for arranging and checking state behind the bus's back. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+function serverUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: the jest global setup sets it');
+  return url;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A data source on `url` that knows the bus's migrations (all, or the first `count`), already
+ * migrated; the caller destroys it.
+ */
+export async function migratedDataSource(
+  url: string,
+  count = STATUS_BUS_MIGRATIONS.length,
+): Promise<DataSource> {
+  const source = new DataSource({
+    type: 'postgres',
+    url,
+    migrations: STATUS_BUS_MIGRATIONS.slice(0, count),
+    migrationsTableName: STATUS_BUS_MIGRATIONS_TABLE,
+  });
+  await source.initialize();
+  await source.runMigrations();
+  return source;
+}
+
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const name = `sb_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`.toLowerCase();
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = withDatabase(serverUrl(), name);
+  return {
+    url,
+    name,
+    async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    },
+    drop: () =>
+      admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
