@@ -53,6 +53,25 @@ export async function migratedDataSource(
   return source;
 }
 
+/**
+ * How long a drop waits for pools that are still closing. Forcing their connections off
+ * mid-goodbye makes their idle clients raise errors in whoever owns them (for a pool without an
+ * error listener, an uncaught exception in the test or benchmark process).
+ */
+const DROP_GRACE_MS = 3_000;
+
+async function waitForDisconnects(client: Client, database: string, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
+    if (rows[0]!.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const name = `sb_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`.toLowerCase();
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
@@ -70,6 +89,9 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
       }
     },
     drop: () =>
-      admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+      admin(async (c) => {
+        await waitForDisconnects(c, name, DROP_GRACE_MS);
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }),
   };
 }
