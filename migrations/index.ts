@@ -2,6 +2,7 @@ import { CreateStatusBusEntries1764000000000 } from './1764000000000-create-stat
 import { AppendAfterPredecessor1764000000001 } from './1764000000001-append-after-predecessor';
 import { AddRooms1764000000002 } from './1764000000002-add-rooms';
 import { VoiceCheckpoints1764000000003 } from './1764000000003-voice-checkpoints';
+import { NotifyWithEntries1764000000004 } from './1764000000004-notify-with-entries';
 
 /**
  * The migrations of the status log, oldest first. Add them to your own TypeORM data source's
@@ -12,6 +13,7 @@ export const STATUS_BUS_MIGRATIONS = [
   AppendAfterPredecessor1764000000001,
   AddRooms1764000000002,
   VoiceCheckpoints1764000000003,
+  NotifyWithEntries1764000000004,
 ];
 
 /** The table in which the module records which of its migrations have run. */

@@ -124,7 +124,7 @@ export function resolveStatusBusOptions(
     subscriberTimeoutMs: positiveInteger('subscriberTimeoutMs', o.subscriberTimeoutMs, 5000),
     subscriberMaxQueue: positiveInteger('subscriberMaxQueue', o.subscriberMaxQueue, 10_000),
     maxBufferedEntries: positiveInteger('maxBufferedEntries', o.maxBufferedEntries, 250_000),
-    maxBatchSize: positiveInteger('maxBatchSize', o.maxBatchSize, 1000),
+    maxBatchSize: positiveInteger('maxBatchSize', o.maxBatchSize, 2000),
     postTimeoutMs: positiveInteger('postTimeoutMs', o.postTimeoutMs, 10_000),
     shutdownTimeoutMs: positiveInteger('shutdownTimeoutMs', o.shutdownTimeoutMs, 10_000),
     emitStatusPosted: optionalBoolean('emitStatusPosted', o.emitStatusPosted, true),

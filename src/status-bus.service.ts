@@ -46,6 +46,11 @@ export interface StatusBusStats {
   rejectedFull: number;
   /** Position of the last entry delivered to subscribers. */
   deliveredSeq: number;
+  /**
+   * Reads from the store to catch up with entries this instance learnt of without their
+   * contents (another instance's large appends, a reconnect, a poll).
+   */
+  catchUpReads: number;
   subscribers: number;
   subscriberErrors: number;
   subscriberTimeouts: number;
@@ -265,6 +270,7 @@ export class StatusBusService
       failedAppends: writer.failedAppends,
       rejectedFull: writer.rejectedFull,
       deliveredSeq: this.dispatcher.position,
+      catchUpReads: this.feed.reads,
       subscribers: this.dispatcher.subscriberCount,
       subscriberErrors: subscribers.errors,
       subscriberTimeouts: subscribers.timeouts,
@@ -312,7 +318,9 @@ export class StatusBusService
     }
     // Watch before reading the head, so nothing appended in between goes unnoticed.
     if (this.backend.watch)
-      this.stopWatching = await this.backend.watch((position) => this.feed.wake(position));
+      this.stopWatching = await this.backend.watch((position, entries) =>
+        this.feed.wake(position, entries),
+      );
     const head = await this.backend.head();
     this.feed.resumeAfter(head);
     for (const entry of await this.backend.recent(MAX_RECENT)) this.agents.record(entry);

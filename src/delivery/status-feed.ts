@@ -8,17 +8,27 @@ const PAGE_SIZE = 1000;
 /** Wait before retrying a catch-up read that failed. */
 const RETRY_MS = 500;
 
+/** How many entries at the start of `batch` have consecutive positions. */
+function consecutiveRun(batch: StatusEntry[]): number {
+  let n = 1;
+  while (n < batch.length && batch[n]!.seq === batch[n - 1]!.seq! + 1) n++;
+  return n;
+}
+
 /**
  * Turns what this instance appended and what the store reports into one stream in global
  * order, each entry exactly once.
  *
- * Entries this instance just stored arrive through `offer`. When a batch starts right after
- * the last delivered position it is delivered as is, with no read; otherwise (another instance
- * wrote in between) the feed reads from its position in the store, which returns the batch
- * too. `wake` asks for such a read when another instance may have appended.
+ * Entries this instance just stored arrive through `offer`, and entries another instance
+ * stored may arrive with the store's notification (`wake` with entries). When such a batch
+ * starts right after the last delivered position it is delivered as is, with no read;
+ * otherwise (an entry in between is not known here) the feed reads from its position in the
+ * store, which returns the batch too. `wake` without entries asks for such a read when
+ * another instance may have appended.
  */
 export class StatusFeed {
   private position = 0;
+  /** Stored batches known without a read, by their first position. */
   private local: StatusEntry[][] = [];
   private readRequested = false;
   /** A wake-up without a position (a poll, a reconnect) asks for a read whatever we know. */
@@ -26,6 +36,8 @@ export class StatusFeed {
   /** The highest position a notification has announced. */
   private announced = 0;
   private running = false;
+  /** How many times the feed read from the store. */
+  reads = 0;
   private started = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -57,20 +69,34 @@ export class StatusFeed {
   /** Hands over entries this instance has just stored, in order. */
   offer(batch: StatusEntry[]): void {
     if (batch.length === 0) return;
-    this.local.push(batch);
+    this.keep(batch);
     this.kick();
   }
 
   /**
-   * Another writer may have appended: read the store from the current position. A `position`
-   * already delivered (our own append's notification) needs no read.
+   * Another writer may have appended up to `position`: read the store from the current
+   * position, unless `entries` (that append's entries) follow on from it. A `position`
+   * already delivered (our own append's notification) needs nothing.
    */
-  wake(position?: number): void {
+  wake(position?: number, entries?: StatusEntry[]): void {
     if (position === undefined) this.unhintedWake = true;
     else if (position <= this.position) return;
     else this.announced = Math.max(this.announced, position);
+    if (entries?.length) this.keep(entries);
     this.readRequested = true;
     this.kick();
+  }
+
+  /**
+   * Keeps a batch until it can be delivered. Batches from this instance and from notifications
+   * arrive in commit order each, but not in one order between them: sorting by position lets
+   * each be delivered as soon as the one before it is.
+   */
+  private keep(batch: StatusEntry[]): void {
+    const first = batch[0]!.seq!;
+    let i = this.local.length;
+    while (i > 0 && this.local[i - 1]![0]!.seq! > first) i--;
+    this.local.splice(i, 0, batch);
   }
 
   stop(): void {
@@ -95,13 +121,18 @@ export class StatusFeed {
           this.readRequested = false;
         }
         if (next && next[0]!.seq === this.position + 1) {
-          this.local.shift();
-          this.deliver(next);
+          // Only the run of consecutive positions is known to be complete: a retried append
+          // returns entries stored by its first attempt too, with others' entries in between.
+          const run = consecutiveRun(next);
+          if (run === next.length) this.local.shift();
+          else this.local[0] = next.slice(run);
+          this.deliver(run === next.length ? next : next.slice(0, run));
         } else if (next || this.readRequested) {
           // Our own append's result will come with `offer`, which runs this loop again.
           if (!next && this.appending()) break;
           this.readRequested = false;
           this.unhintedWake = false;
+          this.reads += 1;
           const rows = await this.backend.readAfter(this.position, PAGE_SIZE);
           if (rows.length === PAGE_SIZE) this.readRequested = this.unhintedWake = true;
           if (rows.length > 0) {

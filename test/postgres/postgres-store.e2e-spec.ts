@@ -36,6 +36,7 @@ describe('the PostgreSQL store', () => {
       'AppendAfterPredecessor1764000000001',
       'AddRooms1764000000002',
       'VoiceCheckpoints1764000000003',
+      'NotifyWithEntries1764000000004',
     ]);
     const indexes = await shared.db.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'status_bus_entries' ORDER BY indexname`,
@@ -54,13 +55,23 @@ describe('the PostgreSQL store', () => {
     await expect(startBusApp({ postgres: { url: shared.db.url } })).rejects.toThrow(
       /status_bus_entries table is missing. Run the migrations .* or set postgres.migrationsRun: true/,
     );
+    // Nobody can close an application that never started: the bus closes its own connections.
+    await eventually(
+      async () =>
+        (
+          await shared.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [shared.db.name],
+          )
+        )[0]!.n === 0,
+      // Well before the pool's own idle timeout (10 s) would close them anyway.
+      5_000,
+    );
   });
 
   it('reverts its migration through TypeORM', async () => {
     const source = await migratedDataSource(shared.db.url);
-    await source.undoLastMigration();
-    await source.undoLastMigration();
-    await source.undoLastMigration();
+    for (let i = 0; i < 4; i++) await source.undoLastMigration();
     const [fn] = await source.query<{ f: string | null }[]>(
       `SELECT to_regprocedure('status_bus_append(json, uuid)')::text AS f`,
     );
@@ -84,6 +95,10 @@ describe('the PostgreSQL store', () => {
     expect(run).toMatch(/AppendAfterPredecessor1764000000001 has been executed successfully/);
     expect(run).toMatch(/AddRooms1764000000002 has been executed successfully/);
     expect(run).toMatch(/VoiceCheckpoints1764000000003 has been executed successfully/);
+    expect(run).toMatch(/NotifyWithEntries1764000000004 has been executed successfully/);
+    expect(cli('migration:revert')).toMatch(
+      /NotifyWithEntries1764000000004 has been reverted successfully/,
+    );
     expect(cli('migration:revert')).toMatch(
       /VoiceCheckpoints1764000000003 has been reverted successfully/,
     );
@@ -188,6 +203,58 @@ describe('the PostgreSQL store', () => {
     expect(seenOnB.map((e) => e.action)).toEqual(Array.from({ length: 100 }, (_, i) => `a${i}`));
     await eventually(() => b.app.get(Recorder).seen.length === 100);
     expect(b.app.get(Recorder).seen).toEqual(seenOnB.map((e) => e.seq));
+  });
+
+  /**
+   * Instances A and B (no fallback poll), B's subscriber recording, and how many catch-up
+   * reads B had made once it had seen A's first entry.
+   */
+  async function twoInstancesInStep() {
+    const a = await start({ pollIntervalMs: 60_000 });
+    const b = await start({ pollIntervalMs: 60_000 });
+    const seenOnB: StatusEntry[] = [];
+    await b.bus.subscribe((e) => {
+      seenOnB.push(e);
+    });
+    await a.bus.postAsync('exec', 'first', 'ok');
+    await eventually(() => seenOnB.length === 1);
+    return { a, b, seenOnB, readsBefore: b.bus.stats().catchUpReads };
+  }
+
+  it('hands a small append to other instances in its notification, with no read', async () => {
+    const { a, b, seenOnB, readsBefore } = await twoInstancesInStep();
+
+    const posted: StatusEntry[] = [];
+    for (let i = 0; i < 20; i++) {
+      posted.push(
+        await a.bus.postAsync('exec', `step ${i}`, 'info', {
+          detail: `détail ${i} \u{1F600}`,
+          metadata: { i, nested: { room: ['a', null] } },
+          roomId: 'r1',
+        }),
+      );
+    }
+    await eventually(() => seenOnB.length === 21);
+    expect(seenOnB.slice(1).map((e) => e.toJSON())).toEqual(posted.map((e) => e.toJSON()));
+    expect(b.bus.stats().catchUpReads).toBe(readsBefore);
+  });
+
+  it('falls back to reading appends too large for a notification, and stores them all', async () => {
+    const { a, b, seenOnB, readsBefore } = await twoInstancesInStep();
+
+    // Over PostgreSQL's 8,000-byte payload limit in one entry, then too many entries in one append.
+    const large = await a.bus.postAsync('exec', 'large', 'ok', { detail: 'x'.repeat(9000) });
+    await eventually(() => seenOnB.length === 2);
+    for (let i = 0; i < 100; i++) a.bus.post('exec', `many ${i}`, 'ok');
+    await a.bus.flush();
+    await eventually(() => seenOnB.length === 102);
+
+    const stored = await shared.db.query<{ seq: string }>(
+      'SELECT seq FROM status_bus_entries ORDER BY seq',
+    );
+    expect(seenOnB.map((e) => e.seq)).toEqual(stored.map((r) => Number(r.seq)));
+    expect(seenOnB[1]!.toJSON()).toEqual(large.toJSON());
+    expect(b.bus.stats().catchUpReads).toBeGreaterThanOrEqual(readsBefore + 2);
   });
 
   it('appends concurrent posts in batches: one entry never costs a round trip of its own', async () => {

@@ -29,7 +29,7 @@ export class PostgresNotificationListener {
 
   constructor(
     private readonly config: ClientConfig,
-    private readonly onAppended: (position?: number) => void,
+    private readonly onAppended: (position?: number, rows?: unknown[]) => void,
     private readonly healthCheckIntervalMs: number,
   ) {}
 
@@ -63,10 +63,7 @@ export class PostgresNotificationListener {
 
   private async open(): Promise<void> {
     const client = new Client({ ...this.config, application_name: 'nest-status-bus-listener' });
-    client.on('notification', (message) => {
-      const position = Number(message.payload);
-      this.onAppended(Number.isSafeInteger(position) ? position : undefined);
-    });
+    client.on('notification', (message) => this.notified(message.payload ?? ''));
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
@@ -85,6 +82,26 @@ export class PostgresNotificationListener {
     this.reconnectDelay = RECONNECT_INITIAL_MS;
     // Listening again: anything appended while we were away is read now.
     this.onAppended();
+  }
+
+  /**
+   * A payload is the newest position, or the appended rows themselves (see the migration
+   * `NotifyWithEntries1764000000004`). One that cannot be understood still wakes the feed,
+   * which then reads from the table.
+   */
+  private notified(payload: string): void {
+    if (payload.startsWith('[')) {
+      try {
+        const rows = JSON.parse(payload) as unknown[];
+        const last = rows[rows.length - 1] as { seq?: unknown } | undefined;
+        if (typeof last?.seq === 'number') return this.onAppended(last.seq, rows);
+      } catch {
+        // Fall through to a plain wake-up.
+      }
+      return this.onAppended();
+    }
+    const position = Number(payload);
+    this.onAppended(Number.isSafeInteger(position) ? position : undefined);
   }
 
   private lost(client: Client, err: Error): void {

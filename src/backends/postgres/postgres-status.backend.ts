@@ -69,12 +69,25 @@ function toEntry(row: EntryRow): StatusEntry {
 }
 
 /**
+ * The entries a notification carries, or `undefined` when they are not what the append stored
+ * (the feed then reads them from the table).
+ */
+function entriesFromNotification(rows: unknown[]): StatusEntry[] | undefined {
+  try {
+    return (rows as EntryRow[]).map(toEntry);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The status log in PostgreSQL, through TypeORM and `pg`: an append-only table whose `seq` is
  * one global order shared by every instance on the database.
  *
  * Appends go through `status_bus_append`, one statement per batch, which serialises writers
- * with an advisory lock and notifies `status_bus` with the newest position. Each instance
- * listens on a dedicated connection and polls as a fallback.
+ * with an advisory lock and notifies `status_bus` with the entries of a small append (or the
+ * newest position of a large one). Each instance listens on a dedicated connection and polls
+ * as a fallback.
  */
 export class PostgresStatusBackend extends StatusBackend {
   /** One append may be sent while the previous one commits: see `status_bus_append(json, uuid)`. */
@@ -111,8 +124,14 @@ export class PostgresStatusBackend extends StatusBackend {
       this.ownsDataSource = true;
       await this.dataSource.initialize();
     }
-    if (this.options.migrationsRun) await this.runMigrations();
-    await this.assertSchema();
+    try {
+      if (this.options.migrationsRun) await this.runMigrations();
+      await this.assertSchema();
+    } catch (err) {
+      // The application will not start, so nobody will close what was opened for it.
+      await this.close();
+      throw err;
+    }
   }
 
   override async append(entries: readonly StatusEntry[]): Promise<StatusEntry[]> {
@@ -237,10 +256,12 @@ export class PostgresStatusBackend extends StatusBackend {
     return rows.map(toEntry);
   }
 
-  override async watch(onAppended: (position?: number) => void): Promise<StopWatching> {
+  override async watch(
+    onAppended: (position?: number, entries?: StatusEntry[]) => void,
+  ): Promise<StopWatching> {
     const listener = new PostgresNotificationListener(
       this.clientConfig(),
-      onAppended,
+      (position, rows) => onAppended(position, rows && entriesFromNotification(rows)),
       this.options.healthCheckIntervalMs ?? 10_000,
     );
     await listener.start();
