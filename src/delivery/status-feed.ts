@@ -126,7 +126,7 @@ export class StatusFeed {
           const run = consecutiveRun(next);
           if (run === next.length) this.local.shift();
           else this.local[0] = next.slice(run);
-          this.deliver(run === next.length ? next : next.slice(0, run));
+          this.deliver(next.slice(0, run));
         } else if (next || this.readRequested) {
           // Our own append's result will come with `offer`, which runs this loop again.
           if (!next && this.appending()) break;
