@@ -1,4 +1,6 @@
 /** Small timing and reporting helpers shared by the benchmark sections. */
+import { ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
 
 export interface Row {
   /** What was measured. */
@@ -83,4 +85,15 @@ export function sampleEntry(i: number) {
     detail: `Step ${i} finished after ${i % 1000} ms`,
     metadata: { i, tool: 'browser', attempt: 1 + (i % 3) },
   };
+}
+
+/**
+ * Starts `bench/<script>` in a process of its own, as the bench itself runs (TypeScript,
+ * `--expose-gc`), with `env` added to the environment; it talks back over IPC.
+ */
+export function forkBench(script: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return fork(join(__dirname, script), [], {
+    execArgv: ['--expose-gc', '-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, ...env },
+  });
 }

@@ -1,9 +1,7 @@
-import { fork } from 'node:child_process';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase } from '../../test/support/test-database';
 import { startBus } from '../bus-app';
-import { latencies, progress, Row, Section, sleep } from '../measure';
+import { forkBench, latencies, progress, Row, Section, sleep } from '../measure';
 
 const epochMs = () => performance.timeOrigin + performance.now();
 
@@ -59,10 +57,7 @@ export async function crossInstance(quick: boolean): Promise<Section> {
   const count = quick ? 300 : 2000;
   const db = await createTestDatabase('bench_cross');
   const a = await startBus({ postgres: { url: db.url, migrationsRun: true } });
-  const child = fork(join(__dirname, '..', 'cross-instance.process.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-    env: { ...process.env, BENCH_URL: db.url },
-  });
+  const child = forkBench('cross-instance.process.ts', { BENCH_URL: db.url });
   try {
     const samples: number[] = [];
     await new Promise<void>((resolve, reject) => {

@@ -1,49 +1,36 @@
 import { createTestDatabase } from '../../test/support/test-database';
 import { startBus } from '../bus-app';
-import { heapMiB, now, progress, Row, rssMiB, sampleEntry, Section, sleep } from '../measure';
+import type { InMemoryLoadReport } from '../in-memory-load.process';
+import { forkBench, now, progress, Row, rssMiB, sampleEntry, Section, sleep } from '../measure';
 
 export async function memory(quick: boolean): Promise<Section> {
   const total = quick ? 500_000 : 5_000_000;
   const rows: Row[] = [];
   {
-    const { app, bus } = await startBus({});
-    let delivered = 0;
-    await bus.subscribe(() => {
-      delivered += 1;
+    progress(`${total} posts on the in-memory backend, in a process of its own`);
+    const child = forkBench('in-memory-load.process.ts', { BENCH_POSTS: String(total) });
+    const report = await new Promise<InMemoryLoadReport>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as InMemoryLoadReport));
+      child.once('exit', (code) => reject(new Error(`the in-memory load exited with ${code}`)));
     });
-    const e = sampleEntry(3);
-    const options = { detail: e.detail, metadata: e.metadata };
-    progress(`${total} posts on the in-memory backend`);
-    const chunk = 50_000;
-    let rssEarly = 0;
-    let heapEarly = 0;
-    for (let i = 0; i < total; i += chunk) {
-      for (let j = 0; j < chunk; j++) bus.post('exec', 'step', 'ok', options);
-      await bus.flush();
-      if (i === chunk * 4) {
-        rssEarly = rssMiB();
-        heapEarly = heapMiB();
-      }
-    }
-    const early = `after ${(chunk * 5).toLocaleString('en-US')} posts`;
+    const early = `after ${(report.chunk * 5).toLocaleString('en-US')} posts`;
     rows.push(
       {
         name: `RSS after ${total.toLocaleString('en-US')} posts (in memory)`,
-        value: rssMiB(),
+        value: report.end.rss,
         unit: 'MiB',
-        baseline: { name: `RSS ${early}`, value: rssEarly },
+        baseline: { name: `RSS ${early}`, value: report.early.rss },
         target: { text: 'flat (≤ 1.2×)', met: (r) => r <= 1.2 },
-        note: `${delivered.toLocaleString('en-US')} delivered`,
+        note: `${report.delivered.toLocaleString('en-US')} delivered`,
       },
       {
         name: `heap after ${total.toLocaleString('en-US')} posts (in memory)`,
-        value: heapMiB(),
+        value: report.end.heap,
         unit: 'MiB',
-        baseline: { name: `heap ${early}`, value: heapEarly },
+        baseline: { name: `heap ${early}`, value: report.early.heap },
         target: { text: 'flat (≤ 1.2×)', met: (r) => r <= 1.2 },
       },
     );
-    await app.close();
   }
   {
     const seconds = quick ? 5 : 60;
