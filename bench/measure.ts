@@ -97,3 +97,12 @@ export function forkBench(script: string, env: NodeJS.ProcessEnv = {}): ChildPro
     env: { ...process.env, ...env },
   });
 }
+
+/** Runs `bench/<script>` in a process of its own and resolves with the one report it sends. */
+export function benchProcess<T>(script: string, env: NodeJS.ProcessEnv): Promise<T> {
+  const child = forkBench(script, env);
+  return new Promise<T>((resolve, reject) => {
+    child.once('message', (report) => resolve(report as T));
+    child.once('exit', (code) => reject(new Error(`bench/${script} exited with ${code}`)));
+  });
+}

@@ -60,11 +60,11 @@ export async function migratedDataSource(
  */
 const DROP_GRACE_MS = 3_000;
 
-async function waitForDisconnects(client: Client, database: string, graceMs: number): Promise<void> {
-  const deadline = Date.now() + graceMs;
+async function waitForDisconnects(client: Client, database: string): Promise<void> {
+  const deadline = Date.now() + DROP_GRACE_MS;
   while (Date.now() < deadline) {
     const { rows } = await client.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
       [database],
     );
     if (rows[0]!.n === 0) return;
@@ -90,7 +90,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     },
     drop: () =>
       admin(async (c) => {
-        await waitForDisconnects(c, name, DROP_GRACE_MS);
+        await waitForDisconnects(c, name);
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       }),
   };
