@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   PostgresStatusBackend,
@@ -275,7 +275,11 @@ describe('the PostgreSQL store', () => {
       SELECT gen_random_uuid(), now(), 'agent' || (i % 50), 'step', (ARRAY['ok','failed','pending','info','completed'])[1 + i % 5]
         FROM generate_series(1, 200000) AS i`);
     await shared.db.query('ANALYZE status_bus_entries');
-    const query = jest.spyOn(DataSource.prototype, 'query');
+    // The bus's statements go to the data source's pg pool.
+    const query = jest.spyOn(Pool.prototype, 'query') as unknown as jest.SpyInstance<
+      unknown,
+      [string, unknown[]]
+    >;
     await bus.recent(10, { agentId: 'agent7', status: 'ok' });
     await bus.recent(10, { agentId: 'agent7' });
     await bus.recent(10, { status: 'failed' });
@@ -285,9 +289,7 @@ describe('the PostgreSQL store', () => {
     const issued = query.mock.calls.filter(([sql]) => !sql.includes('seq > $1'));
     query.mockRestore();
     for (const [sql, params] of issued) {
-      const plan = (
-        await shared.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params as unknown[])
-      )
+      const plan = (await shared.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params))
         .map((r) => r['QUERY PLAN'])
         .join('\n');
       expect(plan).toMatch(/Index (Only )?Scan/);
