@@ -327,6 +327,29 @@ describe('the PostgreSQL store', () => {
     expect((await shared.db.query('SELECT * FROM status_bus_entries')).length).toBe(3);
   });
 
+  it('delivers a retried append to other instances once, in order, whatever it skipped', async () => {
+    const { a, seenOnB } = await twoInstancesInStep();
+    const backend = a.app.get<PostgresStatusBackend>(STATUS_BACKEND);
+    const [p, q] = [StatusEntry.create('exec', 'p', 'ok'), StatusEntry.create('exec', 'q', 'ok')];
+    await backend.append([p, q]);
+    // A retry whose first attempt had stored p: p is skipped between two new entries.
+    await backend.append([
+      StatusEntry.create('exec', 'r', 'ok'),
+      p,
+      StatusEntry.create('exec', 's', 'ok'),
+    ]);
+    await eventually(() => seenOnB.length === 5);
+    await a.bus.postAsync('exec', 't', 'ok');
+    await eventually(() => seenOnB.length === 6);
+    const stored = await shared.db.query<{ seq: string; action: string }>(
+      'SELECT seq, action FROM status_bus_entries ORDER BY seq',
+    );
+    expect(stored.map((r) => r.action)).toEqual(['first', 'p', 'q', 'r', 's', 't']);
+    expect(seenOnB.map((e) => [e.seq, e.action])).toEqual(
+      stored.map((r) => [Number(r.seq), r.action]),
+    );
+  });
+
   it('never lets a reader skip an entry whose writer commits late', async () => {
     const { bus } = await start({ pollIntervalMs: 50 });
     const seen: string[] = [];
