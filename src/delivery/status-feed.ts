@@ -36,8 +36,7 @@ export class StatusFeed {
   /** The highest position a notification has announced. */
   private announced = 0;
   private running = false;
-  /** How many times the feed read from the store. */
-  reads = 0;
+  private readCount = 0;
   private started = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -53,6 +52,11 @@ export class StatusFeed {
     private readonly dispatcher: StatusDispatcher,
     private readonly appending: () => boolean = () => false,
   ) {}
+
+  /** How many times the feed read from the store. */
+  get reads(): number {
+    return this.readCount;
+  }
 
   /** Sets the position delivery resumes after; entries at or before it are never delivered. */
   resumeAfter(position: number): void {
@@ -132,7 +136,7 @@ export class StatusFeed {
           if (!next && this.appending()) break;
           this.readRequested = false;
           this.unhintedWake = false;
-          this.reads += 1;
+          this.readCount += 1;
           const rows = await this.backend.readAfter(this.position, PAGE_SIZE);
           if (rows.length === PAGE_SIZE) this.readRequested = this.unhintedWake = true;
           if (rows.length > 0) {

@@ -257,6 +257,17 @@ describe('the PostgreSQL store', () => {
     expect(b.bus.stats().catchUpReads).toBeGreaterThanOrEqual(readsBefore + 2);
   });
 
+  it('reads from the table after a notification it cannot understand, and goes on', async () => {
+    const { a, b, seenOnB, readsBefore } = await twoInstancesInStep();
+    // Sent by hand on the bus's channel: broken JSON, rows without positions, an empty array.
+    for (const payload of ['[not json', '[{"seq":"2"}]', '[null]', '[]', 'soon'])
+      await shared.db.query(`SELECT pg_notify('status_bus', $1)`, [payload]);
+    await a.bus.postAsync('exec', 'after', 'ok');
+    await eventually(() => seenOnB.length === 2);
+    expect(seenOnB.map((e) => e.action)).toEqual(['first', 'after']);
+    expect(b.bus.stats().catchUpReads).toBeGreaterThan(readsBefore);
+  });
+
   it('appends concurrent posts in batches: one entry never costs a round trip of its own', async () => {
     const { bus } = await start();
     const appends = jest.spyOn(PostgresStatusBackend.prototype, 'append');

@@ -8,6 +8,29 @@ const RECONNECT_INITIAL_MS = 100;
 const RECONNECT_MAX_MS = 5000;
 const HEALTH_CHECK_TIMEOUT_MS = 5000;
 
+/** A row as a notification carries it: at least its position; the other columns as read. */
+export interface NotifiedRow {
+  seq: number;
+  [column: string]: unknown;
+}
+
+/** The rows of a payload, or `undefined` unless it is a non-empty array of rows with positions. */
+function parseRows(payload: string): NotifiedRow[] | undefined {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  const valid =
+    Array.isArray(rows) &&
+    rows.length > 0 &&
+    rows.every(
+      (r) => typeof r === 'object' && r !== null && Number.isSafeInteger((r as NotifiedRow).seq),
+    );
+  return valid ? (rows as NotifiedRow[]) : undefined;
+}
+
 /**
  * A dedicated connection that LISTENs for the bus's notifications and never gives up.
  *
@@ -29,7 +52,7 @@ export class PostgresNotificationListener {
 
   constructor(
     private readonly config: ClientConfig,
-    private readonly onAppended: (position?: number, rows?: unknown[]) => void,
+    private readonly onAppended: (position?: number, rows?: NotifiedRow[]) => void,
     private readonly healthCheckIntervalMs: number,
   ) {}
 
@@ -90,18 +113,13 @@ export class PostgresNotificationListener {
    * which then reads from the table.
    */
   private notified(payload: string): void {
-    if (payload.startsWith('[')) {
-      try {
-        const rows = JSON.parse(payload) as unknown[];
-        const last = rows[rows.length - 1] as { seq?: unknown } | undefined;
-        if (typeof last?.seq === 'number') return this.onAppended(last.seq, rows);
-      } catch {
-        // Fall through to a plain wake-up.
-      }
-      return this.onAppended();
+    if (!payload.startsWith('[')) {
+      const position = Number(payload);
+      return this.onAppended(Number.isSafeInteger(position) ? position : undefined);
     }
-    const position = Number(payload);
-    this.onAppended(Number.isSafeInteger(position) ? position : undefined);
+    const rows = parseRows(payload);
+    if (rows) this.onAppended(rows[rows.length - 1]!.seq, rows);
+    else this.onAppended();
   }
 
   private lost(client: Client, err: Error): void {

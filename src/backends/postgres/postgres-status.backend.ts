@@ -69,18 +69,6 @@ function toEntry(row: EntryRow): StatusEntry {
 }
 
 /**
- * The entries a notification carries, or `undefined` when they are not what the append stored
- * (the feed then reads them from the table).
- */
-function entriesFromNotification(rows: unknown[]): StatusEntry[] | undefined {
-  try {
-    return (rows as EntryRow[]).map(toEntry);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * The status log in PostgreSQL, through TypeORM and `pg`: an append-only table whose `seq` is
  * one global order shared by every instance on the database.
  *
@@ -261,7 +249,12 @@ export class PostgresStatusBackend extends StatusBackend {
   ): Promise<StopWatching> {
     const listener = new PostgresNotificationListener(
       this.clientConfig(),
-      (position, rows) => onAppended(position, rows && entriesFromNotification(rows)),
+      // The rows are built by status_bus_append from the table, with the columns reads select.
+      (position, rows) =>
+        onAppended(
+          position,
+          rows?.map((r) => toEntry(r as unknown as EntryRow)),
+        ),
       this.options.healthCheckIntervalMs ?? 10_000,
     );
     await listener.start();
