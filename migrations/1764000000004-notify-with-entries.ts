@@ -1,26 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { appendFunction } from './1764000000002-add-rooms';
 
-/**
- * The notification of a small append carries its entries, so other instances deliver them
- * without reading them back: one round trip less between a post on one instance and its
- * subscribers on another.
- *
- * The payload is a JSON array of the appended rows (the columns the backend reads, `ts` in the
- * same form) when the append inserted at most 32 entries and the array fits PostgreSQL's
- * 8,000-byte limit on payloads; otherwise it is the newest position alone, as before, and
- * listeners read from the table. Listeners that predate this migration see a payload that is
- * not a number and simply read, so instances can be upgraded one at a time.
- *
- * A row written behind the bus's back (without its lock) could take a position inside an
- * append's range; the payload then shows what is committed there, and the feed, which delivers
- * without a read only a run that follows on from what it has delivered, reads the rest.
- */
-export class NotifyWithEntries1764000000004 implements MigrationInterface {
-  name = 'NotifyWithEntries1764000000004';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+/** The append as this migration defines it; later migrations restore it when reverted. */
+export const NOTIFY_WITH_ENTRIES_APPEND = `
       CREATE OR REPLACE FUNCTION status_bus_append(batch json)
         RETURNS TABLE (entry_id uuid, seq bigint)
         LANGUAGE plpgsql AS $$
@@ -65,7 +47,28 @@ export class NotifyWithEntries1764000000004 implements MigrationInterface {
           message := last_seq::text;
         END IF;
         PERFORM pg_notify('status_bus', message);
-      END $$`);
+      END $$`;
+
+/**
+ * The notification of a small append carries its entries, so other instances deliver them
+ * without reading them back: one round trip less between a post on one instance and its
+ * subscribers on another.
+ *
+ * The payload is a JSON array of the appended rows (the columns the backend reads, `ts` in the
+ * same form) when the append inserted at most 32 entries and the array fits PostgreSQL's
+ * 8,000-byte limit on payloads; otherwise it is the newest position alone, as before, and
+ * listeners read from the table. Listeners that predate this migration see a payload that is
+ * not a number and simply read, so instances can be upgraded one at a time.
+ *
+ * A row written behind the bus's back (without its lock) could take a position inside an
+ * append's range; the payload then shows what is committed there, and the feed, which delivers
+ * without a read only a run that follows on from what it has delivered, reads the rest.
+ */
+export class NotifyWithEntries1764000000004 implements MigrationInterface {
+  name = 'NotifyWithEntries1764000000004';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(NOTIFY_WITH_ENTRIES_APPEND);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

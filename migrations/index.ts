@@ -3,6 +3,8 @@ import { AppendAfterPredecessor1764000000001 } from './1764000000001-append-afte
 import { AddRooms1764000000002 } from './1764000000002-add-rooms';
 import { VoiceCheckpoints1764000000003 } from './1764000000003-voice-checkpoints';
 import { NotifyWithEntries1764000000004 } from './1764000000004-notify-with-entries';
+import { ScopedAppend1764000000005 } from './1764000000005-scoped-append';
+import { VoiceSessions1764000000006 } from './1764000000006-voice-sessions';
 
 /**
  * The migrations of the status log, oldest first. Add them to your own TypeORM data source's
@@ -14,6 +16,8 @@ export const STATUS_BUS_MIGRATIONS = [
   AddRooms1764000000002,
   VoiceCheckpoints1764000000003,
   NotifyWithEntries1764000000004,
+  ScopedAppend1764000000005,
+  VoiceSessions1764000000006,
 ];
 
 /** The table in which the module records which of its migrations have run. */

@@ -318,9 +318,7 @@ export class StatusBusService
     }
     // Watch before reading the head, so nothing appended in between goes unnoticed.
     if (this.backend.watch)
-      this.stopWatching = await this.backend.watch((position, entries) =>
-        this.feed.wake(position, entries),
-      );
+      this.stopWatching = await this.backend.watch((position) => this.feed.wake(position));
     const head = await this.backend.head();
     this.feed.resumeAfter(head);
     for (const entry of await this.backend.recent(MAX_RECENT)) this.agents.record(entry);

@@ -71,13 +71,12 @@ export abstract class StatusBackend {
 
   /**
    * Calls `onAppended` whenever another writer may have appended entries, so the feed reads
-   * them at once instead of waiting for a poll; `position`, when known, is the newest one.
-   * `entries`, when given, are the committed entries of one append, in order, ending at
-   * `position`: the feed then delivers them without a read when they follow what it has
-   * delivered. Backends used by one process only leave this out. `onAppended` may be called
-   * spuriously; it must never be missed for long.
+   * them at once instead of waiting for a poll; `position`, when known, is the newest one. It is
+   * a hint: the feed always reads the entries themselves with `readAfter`, so a wrong or forged
+   * position costs a read, never a skipped or invented entry. Backends used by one process only
+   * leave this out. `onAppended` may be called spuriously; it must never be missed for long.
    */
-  watch?(onAppended: (position?: number, entries?: StatusEntry[]) => void): Promise<StopWatching>;
+  watch?(onAppended: (position?: number) => void): Promise<StopWatching>;
 
   /**
    * Records that the voice session `sessionId` of `roomId` is being told the entry at `seq`,

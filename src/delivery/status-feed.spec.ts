@@ -18,7 +18,7 @@ async function feedOver(count: number, after: number) {
   feed.resumeAfter(after);
   feed.start();
   const at = (...seqs: number[]) => seqs.map((s) => stored[s - 1]!);
-  return { feed, delivered, at };
+  return { feed, delivered, at, backend };
 }
 
 async function until(predicate: () => boolean): Promise<void> {
@@ -26,14 +26,27 @@ async function until(predicate: () => boolean): Promise<void> {
 }
 
 describe('StatusFeed', () => {
-  it('delivers batches known in any order as soon as each follows on, without reading', async () => {
+  it("delivers this instance's batches as soon as each follows on, without reading", async () => {
     const { feed, delivered, at } = await feedOver(8, 5);
-    // This instance's own append comes back before another's notification of an earlier one.
+    feed.offer(at(6));
     feed.offer(at(7, 8));
-    feed.wake(6, at(6));
     await until(() => delivered.length >= 3);
     expect(delivered).toEqual([6, 7, 8]);
     expect(feed.reads).toBe(0);
+  });
+
+  it('takes a position beyond the store as a wake-up, never as a jump', async () => {
+    const { feed, delivered, backend } = await feedOver(3, 0);
+    feed.wake(1_000_000);
+    await until(() => delivered.length >= 3);
+    expect(delivered).toEqual([1, 2, 3]);
+    // The next entry stored is still next: the announced position moved nothing.
+    const [fourth] = await backend.append([StatusEntry.create('exec', 'step 4', 'ok')]);
+    feed.offer([fourth!]);
+    await until(() => delivered.length >= 4);
+    expect(delivered).toEqual([1, 2, 3, 4]);
+    // Found wrong by the first read, the announced position costs no read afterwards.
+    expect(feed.reads).toBe(1);
   });
 
   it('reads what lies between the positions of a batch instead of skipping it', async () => {

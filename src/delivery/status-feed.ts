@@ -16,25 +16,27 @@ function consecutiveRun(batch: StatusEntry[]): number {
 }
 
 /**
- * Turns what this instance appended and what the store reports into one stream in global
+ * Turns what this instance appended and what the store holds into one stream in global
  * order, each entry exactly once.
  *
- * Entries this instance just stored arrive through `offer`, and entries another instance
- * stored may arrive with the store's notification (`wake` with entries). When such a batch
- * starts right after the last delivered position it is delivered as is, with no read;
- * otherwise (an entry in between is not known here) the feed reads from its position in the
- * store, which returns the batch too. `wake` without entries asks for such a read when
- * another instance may have appended.
+ * Entries this instance just stored arrive through `offer`, from the store's own answer to the
+ * append. When such a batch starts right after the last delivered position it is delivered as
+ * is, with no read; otherwise (another instance's entries lie in between) the feed reads from
+ * its position in the store, which returns the batch too. `wake` asks for such a read when
+ * another instance may have appended. A wake-up only ever causes a read: its position is a
+ * hint, and nothing but the store's entries moves the feed's position.
  */
 export class StatusFeed {
   private position = 0;
-  /** Stored batches known without a read, by their first position. */
+  /** Batches this instance stored and has not delivered yet, by their first position. */
   private local: StatusEntry[][] = [];
   private readRequested = false;
   /** A wake-up without a position (a poll, a reconnect) asks for a read whatever we know. */
   private unhintedWake = false;
-  /** The highest position a notification has announced. */
+  /** The highest position a wake-up has announced and no read has yet shown to be wrong. */
   private announced = 0;
+  /** Wake-ups so far; tells whether one came in while a read was on its way. */
+  private wakes = 0;
   private running = false;
   private readCount = 0;
   private started = false;
@@ -79,22 +81,21 @@ export class StatusFeed {
 
   /**
    * Another writer may have appended up to `position`: read the store from the current
-   * position, unless `entries` (that append's entries) follow on from it. A `position`
-   * already delivered (our own append's notification) needs nothing.
+   * position. A `position` already delivered (our own append's notification) needs nothing.
    */
-  wake(position?: number, entries?: StatusEntry[]): void {
+  wake(position?: number): void {
     if (position === undefined) this.unhintedWake = true;
     else if (position <= this.position) return;
     else this.announced = Math.max(this.announced, position);
-    if (entries?.length) this.keep(entries);
+    this.wakes += 1;
     this.readRequested = true;
     this.kick();
   }
 
   /**
-   * Keeps a batch until it can be delivered. Batches from this instance and from notifications
-   * arrive in commit order each, but not in one order between them: sorting by position lets
-   * each be delivered as soon as the one before it is.
+   * Keeps a batch until it can be delivered. Batches arrive in commit order, except that a
+   * retried append may answer after a later one: sorting by position lets each be delivered as
+   * soon as the one before it is.
    */
   private keep(batch: StatusEntry[]): void {
     const first = batch[0]!.seq!;
@@ -137,6 +138,7 @@ export class StatusFeed {
           this.readRequested = false;
           this.unhintedWake = false;
           this.readCount += 1;
+          const wakes = this.wakes;
           const rows = await this.backend.readAfter(this.position, PAGE_SIZE);
           if (rows.length === PAGE_SIZE) this.readRequested = this.unhintedWake = true;
           if (rows.length > 0) {
@@ -146,6 +148,12 @@ export class StatusFeed {
             // skipped (a rolled-back append), so the batch is next after all.
             this.local.shift();
             this.deliver(next);
+          }
+          // The store holds nothing past what was just read, so a position announced beyond it,
+          // and not announced again meanwhile, was wrong (a forged or garbled notification):
+          // forget it, or every later wake-up would cost a read.
+          if (rows.length < PAGE_SIZE && this.wakes === wakes) {
+            this.announced = Math.min(this.announced, this.position);
           }
         } else {
           break;

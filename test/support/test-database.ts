@@ -9,6 +9,11 @@ export interface TestDatabase {
   name: string;
   /** Runs SQL as a separate client; for arranging and checking state behind the bus's back. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Makes the database refuse connections and cuts those it has (the bus's included), as a
+   * database restart or failover would; resolves with a function that lets them in again.
+   */
+  refuseConnections(): Promise<() => Promise<void>>;
   drop(): Promise<void>;
 }
 
@@ -88,6 +93,17 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
         await client.end();
       }
     },
+    refuseConnections: () =>
+      admin(async (c) => {
+        await c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+          name,
+        ]);
+        return () =>
+          admin((again) => again.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`)).then(
+            () => undefined,
+          );
+      }),
     drop: () =>
       admin(async (c) => {
         await waitForDisconnects(c, name);

@@ -1,34 +1,27 @@
 import { Logger } from '@nestjs/common';
 import { Client, ClientConfig } from 'pg';
 
-/** The channel `status_bus_append` notifies on. */
-export const STATUS_BUS_CHANNEL = 'status_bus';
-
 const RECONNECT_INITIAL_MS = 100;
 const RECONNECT_MAX_MS = 5000;
 const HEALTH_CHECK_TIMEOUT_MS = 5000;
 
-/** A row as a notification carries it: at least its position; the other columns as read. */
-export interface NotifiedRow {
-  seq: number;
-  [column: string]: unknown;
-}
-
-/** The rows of a payload, or `undefined` unless it is a non-empty array of rows with positions. */
-function parseRows(payload: string): NotifiedRow[] | undefined {
-  let rows: unknown;
+/**
+ * The newest position a payload names, if it names one: a number (what `status_bus_append`
+ * sends), or the newest `seq` of an array of rows (what instances of an earlier release send
+ * during a rolling upgrade). Anything else names none.
+ */
+export function notifiedPosition(payload: string): number | undefined {
+  let value: unknown;
   try {
-    rows = JSON.parse(payload);
+    value = JSON.parse(payload);
   } catch {
     return undefined;
   }
-  const valid =
-    Array.isArray(rows) &&
-    rows.length > 0 &&
-    rows.every(
-      (r) => typeof r === 'object' && r !== null && Number.isSafeInteger((r as NotifiedRow).seq),
-    );
-  return valid ? (rows as NotifiedRow[]) : undefined;
+  if (Array.isArray(value)) {
+    const last: unknown = value[value.length - 1];
+    value = typeof last === 'object' && last !== null ? (last as { seq?: unknown }).seq : undefined;
+  }
+  return Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : undefined;
 }
 
 /**
@@ -52,7 +45,8 @@ export class PostgresNotificationListener {
 
   constructor(
     private readonly config: ClientConfig,
-    private readonly onAppended: (position?: number, rows?: NotifiedRow[]) => void,
+    private readonly channel: string,
+    private readonly onAppended: (position?: number) => void,
     private readonly healthCheckIntervalMs: number,
   ) {}
 
@@ -86,12 +80,14 @@ export class PostgresNotificationListener {
 
   private async open(): Promise<void> {
     const client = new Client({ ...this.config, application_name: 'nest-status-bus-listener' });
-    client.on('notification', (message) => this.notified(message.payload ?? ''));
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.notified(message.payload ?? '');
+    });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     try {
       await client.connect();
-      await client.query(`LISTEN ${STATUS_BUS_CHANNEL}`);
+      await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
     } catch (err) {
       client.removeAllListeners();
       await client.end().catch(() => undefined);
@@ -108,18 +104,11 @@ export class PostgresNotificationListener {
   }
 
   /**
-   * A payload is the newest position, or the appended rows themselves (see the migration
-   * `NotifyWithEntries1764000000004`). One that cannot be understood still wakes the feed,
-   * which then reads from the table.
+   * Whatever the payload says, it only wakes the feed, which reads the table from its own
+   * position: anyone who can connect can NOTIFY on the channel, and the log is the table.
    */
   private notified(payload: string): void {
-    if (!payload.startsWith('[')) {
-      const position = Number(payload);
-      return this.onAppended(Number.isSafeInteger(position) ? position : undefined);
-    }
-    const rows = parseRows(payload);
-    if (rows) this.onAppended(rows[rows.length - 1]!.seq, rows);
-    else this.onAppended();
+    this.onAppended(notifiedPosition(payload));
   }
 
   private lost(client: Client, err: Error): void {

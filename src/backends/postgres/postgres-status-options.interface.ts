@@ -26,6 +26,15 @@ export interface PostgresStatusOptions {
    */
   healthCheckIntervalMs?: number;
   /**
+   * The channel this bus's instances notify and listen on. Buses that share a database must
+   * not share a channel: by default it is derived from the schema of the bus's table
+   * (`status_bus` in `public`, `status_bus.<schema>` elsewhere), so buses in different schemas
+   * (a `search_path` per tenant) stay apart with no setting. Set it to keep apart buses that a
+   * schema alone does not tell apart. At most 63 bytes.
+   * @default derived from the schema
+   */
+  channel?: string;
+  /**
    * Size of the pool the bus opens from `url`.
    * @default 4
    */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Client, type ClientConfig, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../../../migrations';
@@ -27,8 +28,14 @@ const COLUMNS = `seq, entry_id,
   to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS ts,
   agent_id, action, status, detail, metadata, room_id`;
 
-/** Advisory lock key held while the bus's migrations run. */
-const MIGRATION_LOCK_KEY = '4107206218151937172';
+/**
+ * First key of the advisory lock held while the bus's migrations run; the second is derived from
+ * the schema they run in, so buses in different schemas never wait for each other.
+ */
+const MIGRATION_LOCK_KEY = 1937072451;
+
+/** PostgreSQL's longest identifier, in bytes: a channel name is one. */
+const MAX_IDENTIFIER_BYTES = 63;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -54,6 +61,21 @@ function whereClause(filter: StatusFilter): { where: string; params: unknown[] }
   return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
+/** Refuses a channel name PostgreSQL would not take as an identifier. */
+function checkChannel(channel: unknown): void {
+  if (
+    typeof channel !== 'string' ||
+    channel === '' ||
+    Buffer.byteLength(channel) > MAX_IDENTIFIER_BYTES ||
+    channel.includes('\0')
+  ) {
+    throw new StatusBusConfigError(
+      `StatusBusModule option postgres.channel must be a non-empty name of at most ` +
+        `${MAX_IDENTIFIER_BYTES} bytes without NUL characters`,
+    );
+  }
+}
+
 function toEntry(row: EntryRow): StatusEntry {
   return new StatusEntry({
     id: row.entry_id,
@@ -69,20 +91,38 @@ function toEntry(row: EntryRow): StatusEntry {
 }
 
 /**
+ * The channel a bus whose table lives in `schema` notifies on: `status_bus` in `public` (the
+ * name earlier releases used, so a rolling upgrade keeps working), `status_bus.<schema>`
+ * elsewhere, shortened with a hash of the schema when that is longer than an identifier may be.
+ */
+export function defaultChannel(schema: string): string {
+  if (schema === 'public') return 'status_bus';
+  const channel = `status_bus.${schema}`;
+  if (Buffer.byteLength(channel) <= MAX_IDENTIFIER_BYTES) return channel;
+  return `status_bus.${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
+}
+
+/**
  * The status log in PostgreSQL, through TypeORM and `pg`: an append-only table whose `seq` is
  * one global order shared by every instance on the database.
  *
  * Appends go through `status_bus_append`, one statement per batch, which serialises writers
- * with an advisory lock and notifies `status_bus` with the entries of a small append (or the
- * newest position of a large one). Each instance listens on a dedicated connection and polls
- * as a fallback.
+ * with an advisory lock on the table and notifies the bus's channel with the newest position.
+ * Each instance listens on a dedicated connection, reads the table from its own position when
+ * told, and polls as a fallback.
  */
 export class PostgresStatusBackend extends StatusBackend {
   /** One append may be sent while the previous one commits: see `status_bus_append(json, uuid)`. */
   override readonly pipelining = 2;
   private dataSource: DataSource | undefined;
-  /** The connection appends go through, in order; replaced when it breaks. */
-  private writer: Client | undefined;
+  /**
+   * The connection appends go through, in order; replaced when it breaks. Kept as the promise
+   * of the connection so that appends made while it connects are sent in the order they were
+   * made: each waits on this same promise, and its callbacks run in the order they were added.
+   */
+  private writer: Promise<Client> | undefined;
+  /** The notification channel of this bus, known once open. */
+  private channel = '';
   /** The last entry of the latest append sent and not yet answered. */
   private pendingLast: { id: string; done: Promise<unknown> } | undefined;
   private ownsDataSource = false;
@@ -90,6 +130,7 @@ export class PostgresStatusBackend extends StatusBackend {
 
   constructor(private readonly options: PostgresStatusOptions) {
     super();
+    if (options.channel !== undefined) checkChannel(options.channel);
     if (!options.url === !options.dataSource) {
       throw new StatusBusConfigError(
         'StatusBusModule option postgres needs exactly one of url (the bus opens its own ' +
@@ -115,6 +156,7 @@ export class PostgresStatusBackend extends StatusBackend {
     try {
       if (this.options.migrationsRun) await this.runMigrations();
       await this.assertSchema();
+      this.channel = this.options.channel ?? defaultChannel(await this.tableSchema());
     } catch (err) {
       // The application will not start, so nobody will close what was opened for it.
       await this.close();
@@ -152,16 +194,22 @@ export class PostgresStatusBackend extends StatusBackend {
   /**
    * Sends the append on the dedicated writer connection. A batch sent while another is still
    * unanswered names that one's last entry, so it cannot commit if the other did not.
+   *
+   * Everything up to handing the query to the connection happens in the order of the calls:
+   * the predecessor is taken now, and the query is queued on the connection from a callback of
+   * the one promise every append waits on. (An `await` of a fresh promise per call let a later
+   * append overtake an earlier one that was still waiting for the connection.)
    */
   private async appendOnWriter(
     batch: string,
     lastId: string,
   ): Promise<{ entry_id: string; seq: string }[]> {
-    const writer = await this.writerConnection();
     const after = this.pendingLast?.id ?? null;
-    const result = writer.query<{ entry_id: string; seq: string }>(
-      'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid)',
-      [batch, after],
+    const result = this.writerConnection().then((writer) =>
+      writer.query<{ entry_id: string; seq: string }>(
+        'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)',
+        [batch, after, this.channel],
+      ),
     );
     const pending = { id: lastId, done: result.catch(() => undefined) };
     this.pendingLast = pending;
@@ -171,25 +219,32 @@ export class PostgresStatusBackend extends StatusBackend {
     return (await result).rows;
   }
 
-  private async writerConnection(): Promise<Client> {
+  private writerConnection(): Promise<Client> {
     if (this.writer) return this.writer;
     const client = new Client({
       ...this.clientConfig(),
       application_name: 'nest-status-bus-writer',
     });
+    const connected = client.connect().then(
+      () => client,
+      (err: unknown) => {
+        broken();
+        throw err;
+      },
+    );
     const broken = () => {
-      if (this.writer === client) this.writer = undefined;
+      if (this.writer === connected) this.writer = undefined;
     };
     client.on('error', broken);
     client.on('end', broken);
-    this.writer = client;
-    try {
-      await client.connect();
-    } catch (err) {
-      broken();
-      throw err;
-    }
-    return client;
+    this.writer = connected;
+    return connected;
+  }
+
+  /** The backend pid of the writer connection, for fault tests that cut it. */
+  async writerPid(): Promise<number | undefined> {
+    const client = await this.writer?.catch(() => undefined);
+    return (client as unknown as { processID?: number } | undefined)?.processID;
   }
 
   override async recent(n: number, filter: StatusFilter = {}): Promise<StatusEntry[]> {
@@ -244,17 +299,11 @@ export class PostgresStatusBackend extends StatusBackend {
     return rows.map(toEntry);
   }
 
-  override async watch(
-    onAppended: (position?: number, entries?: StatusEntry[]) => void,
-  ): Promise<StopWatching> {
+  override async watch(onAppended: (position?: number) => void): Promise<StopWatching> {
     const listener = new PostgresNotificationListener(
       this.clientConfig(),
-      // The rows are built by status_bus_append from the table, with the columns reads select.
-      (position, rows) =>
-        onAppended(
-          position,
-          rows?.map((r) => toEntry(r as unknown as EntryRow)),
-        ),
+      this.channel,
+      onAppended,
       this.options.healthCheckIntervalMs ?? 10_000,
     );
     await listener.start();
@@ -274,7 +323,7 @@ export class PostgresStatusBackend extends StatusBackend {
   override async close(): Promise<void> {
     const writer = this.writer;
     this.writer = undefined;
-    await writer?.end().catch(() => undefined);
+    await writer?.then((client) => client.end()).catch(() => undefined);
     if (this.ownsDataSource && this.dataSource?.isInitialized) await this.dataSource.destroy();
     this.dataSource = undefined;
   }
@@ -323,26 +372,38 @@ export class PostgresStatusBackend extends StatusBackend {
     // wait on this lock and then find nothing left to do.
     const lock = source.createQueryRunner();
     try {
-      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await lock.query('SELECT pg_advisory_lock($1, hashtext(current_schema()))', [
+        MIGRATION_LOCK_KEY,
+      ]);
       const applied = await source.runMigrations({ transaction: 'each' });
       for (const m of applied) this.logger.log(`Applied migration ${m.name}`);
     } finally {
       await lock
-        .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+        .query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [MIGRATION_LOCK_KEY])
         .catch(() => undefined);
       await lock.release();
       await source.destroy();
     }
   }
 
+  /** The schema of the table this bus's statements resolve to, through the search path. */
+  private async tableSchema(): Promise<string> {
+    const rows = await this.query<{ schema: string }>(
+      `SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = to_regclass('status_bus_entries')`,
+    );
+    return rows[0]!.schema;
+  }
+
   private async assertSchema(): Promise<void> {
     const rows = await this.query<{ ok: boolean }>(
       `SELECT to_regclass('status_bus_entries') IS NOT NULL
-          AND to_regprocedure('status_bus_append(json, uuid)') IS NOT NULL AS ok`,
+          AND to_regprocedure('status_bus_append(json, uuid, text)') IS NOT NULL
+          AND to_regclass('status_bus_voice_sessions') IS NOT NULL AS ok`,
     );
     if (!rows[0]?.ok) {
       throw new StatusBusConfigError(
-        'The status_bus_entries table is missing. Run the migrations (npm run migration:run, or ' +
+        'The status_bus_entries table is missing or not up to date. Run the migrations (npm run migration:run, or ' +
           'add STATUS_BUS_MIGRATIONS to your data source) or set postgres.migrationsRun: true.',
       );
     }
