@@ -45,6 +45,8 @@ export interface ResolvedVoiceOptions {
   maxAgeMs: number;
   receipts: boolean;
   receiptAgentId: string;
+  sessionLeaseMs: number;
+  noSessionGraceMs: number;
 }
 
 export interface ResolvedDelegationOptions {
@@ -199,5 +201,7 @@ function resolveVoice(o: StatusBusModuleOptions): ResolvedVoiceOptions {
     maxAgeMs: positiveInteger('voice.maxAgeMs', v.maxAgeMs, 60_000),
     receipts: optionalBoolean('voice.receipts', v.receipts, true),
     receiptAgentId: v.receiptAgentId ?? 'voice',
+    sessionLeaseMs: positiveInteger('voice.sessionLeaseMs', v.sessionLeaseMs, 15_000),
+    noSessionGraceMs: positiveInteger('voice.noSessionGraceMs', v.noSessionGraceMs, 500),
   };
 }

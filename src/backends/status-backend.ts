@@ -86,6 +86,22 @@ export abstract class StatusBackend {
    */
   claimVoiceDelivery?(roomId: string, sessionId: string, seq: number): Promise<boolean>;
 
+  /**
+   * Records that the instance `holder` has the live voice sessions `sessionIds` in `roomId`,
+   * until `leaseMs` from now, in place of what it held in that room before (none: it holds no
+   * session there any more). Implemented by backends that several instances share, together
+   * with `voiceSessionsHeld`; a session moved to another instance is held by that one.
+   */
+  holdVoiceSessions?(
+    holder: string,
+    roomId: string,
+    sessionIds: readonly string[],
+    leaseMs: number,
+  ): Promise<void>;
+
+  /** Whether any instance holds a voice session in `roomId` whose lease has not run out. */
+  voiceSessionsHeld?(roomId: string): Promise<boolean>;
+
   /** Releases connections. Called once, after the last `append`. */
   async close(): Promise<void> {}
 }

@@ -12,7 +12,11 @@ import { InjectVoiceUpdateCommand, VoiceInjectionResult } from './inject-voice-u
 import { VoiceChannel } from './voice-channel.interface';
 import { VoiceChannelResolver } from './voice-channel.resolver';
 import { VoiceDeliveryOutcome, VoicePolicy } from './voice-policy';
+import { VoiceSessionLeases } from './voice-session-leases';
 import { QueuedUpdate, VoiceSessionQueue } from './voice-session-queue';
+
+/** The checkpoint of a room's own decisions (a "no voice session" receipt), beside its sessions'. */
+const ROOM_CHECKPOINT = '';
 
 /**
  * Delivers updates to the voice sessions of a room as their policy says, and says what it did:
@@ -22,6 +26,11 @@ import { QueuedUpdate, VoiceSessionQueue } from './voice-session-queue';
  * most once: a claim on the backend's checkpoint comes before every injection, so neither a
  * replay, a restart nor a second instance repeats it. A failing or hung session is logged,
  * receipted and skipped; it never blocks the rest.
+ *
+ * With several instances on one store, each entry reaches every instance, but a room's
+ * sessions live on some of them: each instance receipts what it did for its own sessions, and
+ * "no voice session" is receipted once, by one instance, and only when no instance holds a
+ * session in the room (see {@link VoiceSessionLeases}).
  */
 @CommandHandler(InjectVoiceUpdateCommand)
 export class InjectVoiceUpdateHandler
@@ -30,6 +39,10 @@ export class InjectVoiceUpdateHandler
   private readonly logger = new Logger('StatusBus');
   /** The tail of each room's chain of deliveries. */
   private readonly rooms = new Map<string, Promise<unknown>>();
+  /** The tail of each room's chain of "no voice session" decisions. */
+  private readonly unheard = new Map<string, Promise<unknown>>();
+  private readonly leases: VoiceSessionLeases;
+  private stopped = false;
   /** `when_idle` updates waiting, per session. */
   private readonly queues = new Map<unknown, VoiceSessionQueue>();
   /** The speak-once checkpoint for backends that keep none. */
@@ -40,12 +53,21 @@ export class InjectVoiceUpdateHandler
     private readonly bus: StatusBusService,
     @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
-  ) {}
+  ) {
+    this.leases = new VoiceSessionLeases(backend, options.voice.sessionLeaseMs, async (roomId) => {
+      const channel = this.resolver.channel;
+      if (!channel) return [];
+      const sessions = await this.call(() => channel.getRoomSessions(roomId), 'getRoomSessions');
+      return sessions.map((s) => this.sessionId(channel, s));
+    });
+  }
 
-  /** @internal Stops listening for idle sessions. */
-  onModuleDestroy(): void {
+  /** @internal Stops listening for idle sessions and lets this instance's sessions go. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     for (const queue of this.queues.values()) queue.stopListening?.();
     this.queues.clear();
+    await this.leases.stop();
   }
 
   execute(command: InjectVoiceUpdateCommand): Promise<VoiceInjectionResult> {
@@ -53,14 +75,7 @@ export class InjectVoiceUpdateHandler
   }
 
   private inRoom<T>(roomId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.rooms.get(roomId) ?? Promise.resolve();
-    const run = previous.then(work);
-    const tail = run.catch(() => undefined);
-    this.rooms.set(roomId, tail);
-    void tail.then(() => {
-      if (this.rooms.get(roomId) === tail) this.rooms.delete(roomId);
-    });
-    return run;
+    return chain(this.rooms, roomId, work);
   }
 
   private async deliver({
@@ -86,9 +101,15 @@ export class InjectVoiceUpdateHandler
       this.receipt(entry, roomId, 'failed', undefined, (err as Error).message);
       return { ...result, failed: 1 };
     }
+    const ids = sessions.map((s) => this.sessionId(channel, s));
+    try {
+      // Before any receipt, so that an instance without a session here sees this one's.
+      await this.leases.hold(roomId, ids);
+    } catch (err) {
+      this.logger.warn(`Holding the voice sessions of room "${roomId}": ${(err as Error).message}`);
+    }
     if (sessions.length === 0) {
-      // Nobody to tell: said in a receipt rather than lost without a word.
-      this.receipt(entry, roomId, 'dropped', undefined, 'no voice session in the room');
+      this.noSession(entry, roomId);
       return result;
     }
     for (const session of sessions) {
@@ -122,6 +143,27 @@ export class InjectVoiceUpdateHandler
       else if (outcome === 'failed') result.failed += 1;
     }
     return result;
+  }
+
+  /**
+   * Nobody here to tell: said in a receipt rather than lost without a word, unless another
+   * instance holds a session in the room (it receipts what it does) or has said it already.
+   * On a shared store the decision waits `noSessionGraceMs`, outside the room's delivery chain,
+   * for the instance that holds a session to deal with the entry; decisions for one room are
+   * made in log order, as the room's checkpoint only moves forward.
+   */
+  private noSession(entry: StatusEntry, roomId: string): void {
+    const say = () =>
+      this.receipt(entry, roomId, 'dropped', undefined, 'no voice session in the room');
+    if (!this.leases.shared) return say();
+    const grace = this.options.voice.noSessionGraceMs;
+    void chain(this.unheard, roomId, async () => {
+      await new Promise((resolve) => setTimeout(resolve, grace).unref());
+      if (this.stopped || (await this.leases.heldAnywhere(roomId))) return;
+      if (await this.claim(roomId, ROOM_CHECKPOINT, entry.seq!)) say();
+    }).catch((err: Error) =>
+      this.logger.warn(`Voice delivery of seq=${entry.seq}: room "${roomId}": ${err.message}`),
+    );
   }
 
   /** Queues a `when_idle` update for a busy session, superseding an older one of its task. */
@@ -243,4 +285,19 @@ export class InjectVoiceUpdateHandler
       );
     }
   }
+}
+
+/** Runs `work` after everything chained before it under `key`, whatever became of that. */
+function chain<T>(
+  tails: Map<string, Promise<unknown>>,
+  key: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const run = (tails.get(key) ?? Promise.resolve()).then(work);
+  const tail = run.catch(() => undefined);
+  tails.set(key, tail);
+  void tail.then(() => {
+    if (tails.get(key) === tail) tails.delete(key);
+  });
+  return run;
 }

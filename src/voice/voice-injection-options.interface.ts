@@ -35,4 +35,19 @@ export interface VoiceInjectionOptions {
   receipts?: boolean;
   /** The agent id receipts are posted as. @default 'voice' */
   receiptAgentId?: string;
+  /**
+   * How long an instance's hold on its live voice sessions lasts in a store shared by several
+   * instances; renewed every third of it while the sessions live. An instance that dies
+   * stops renewing, and its sessions count as gone once this much time has passed.
+   * @default 15000
+   */
+  sessionLeaseMs?: number;
+  /**
+   * How long an instance with no session in a room waits, in a store shared by several
+   * instances, before it asks whether another instance holds one and, if none does, receipts
+   * the entry as `dropped` (no voice session): time for the instance that holds the session to
+   * deal with the same entry. Not used where the store is this instance's alone.
+   * @default 500
+   */
+  noSessionGraceMs?: number;
 }

@@ -33,7 +33,9 @@ export function sharedDatabase(label: string) {
     },
     /** Closes one instance, as a restart or a crash-free shutdown would. */
     async stop(app: BusApp): Promise<void> {
-      running.splice(running.indexOf(app), 1);
+      const i = running.indexOf(app);
+      if (i < 0) throw new Error('sharedDatabase.stop: not an instance this test started');
+      running.splice(i, 1);
       await app.app.close();
     },
   };

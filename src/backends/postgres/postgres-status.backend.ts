@@ -284,6 +284,36 @@ export class PostgresStatusBackend extends StatusBackend {
     return rows.length === 1;
   }
 
+  override async holdVoiceSessions(
+    holder: string,
+    roomId: string,
+    sessionIds: readonly string[],
+    leaseMs: number,
+  ): Promise<void> {
+    // Also forgets the room's sessions whose leases ran out, so the table stays small.
+    await this.query(
+      `WITH gone AS (
+         DELETE FROM status_bus_voice_sessions
+          WHERE room_id = $2 AND NOT session_id = ANY($3::text[])
+            AND (instance_id = $1 OR expires_at < now())
+       )
+       INSERT INTO status_bus_voice_sessions (room_id, session_id, instance_id, expires_at)
+       SELECT $2, s, $1, now() + $4 * interval '1 millisecond' FROM unnest($3::text[]) AS s
+       ON CONFLICT (room_id, session_id) DO UPDATE
+         SET instance_id = EXCLUDED.instance_id, expires_at = EXCLUDED.expires_at`,
+      [holder, roomId, sessionIds, leaseMs],
+    );
+  }
+
+  override async voiceSessionsHeld(roomId: string): Promise<boolean> {
+    const rows = await this.query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM status_bus_voice_sessions
+                       WHERE room_id = $1 AND expires_at > now()) AS held`,
+      [roomId],
+    );
+    return rows[0]?.held ?? false;
+  }
+
   override async head(): Promise<number> {
     const rows = await this.query<{ seq: string | null }>(
       'SELECT max(seq) AS seq FROM status_bus_entries',

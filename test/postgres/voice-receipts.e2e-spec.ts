@@ -1,0 +1,71 @@
+import { sharedDatabase } from '../support/shared-database';
+import { RecordingVoiceChannel } from '../support/recording-voice-channel';
+
+/** Grace short enough to keep the tests quick, long enough for the other instance to act. */
+const GRACE_MS = 300;
+
+describe('voice receipts with several instances', () => {
+  const shared = sharedDatabase('voice_receipts');
+
+  /** An instance whose voice channel has `sessions` in the room `default`. */
+  const instance = (sessions: string[]) => {
+    const channel = new RecordingVoiceChannel({ default: sessions });
+    return shared
+      .start({ voice: { channel, noSessionGraceMs: GRACE_MS } })
+      .then((app) => Object.assign(app, { channel }));
+  };
+
+  /** The receipts stored for the entry at `seq`, as `outcome@session`, sorted. */
+  async function receiptsFor(seq: number): Promise<string[]> {
+    // Time for every instance to decide, and for its receipt to be stored.
+    await new Promise((r) => setTimeout(r, GRACE_MS + 700));
+    const rows = await shared.db.query<{ outcome: string; session: string | null }>(
+      `SELECT metadata->>'outcome' AS outcome, metadata->>'session_id' AS session
+         FROM status_bus_entries
+        WHERE action = 'voice_delivery' AND (metadata->>'receipt_for')::bigint = $1`,
+      [seq],
+    );
+    return rows.map((r) => `${r.outcome}@${r.session ?? 'room'}`).sort();
+  }
+
+  it('receipts the session of one instance as injected, and nothing for the instance without one', async () => {
+    const a = await instance(['a1']);
+    const b = await instance([]);
+    const entry = await b.bus.postAsync('exec', 'search', 'info', { detail: 'Found 7' });
+    expect(await receiptsFor(entry.seq!)).toEqual(['injected@a1']);
+    expect(a.channel.texts('a1')).toEqual(['[Agent update] search: Found 7']);
+  });
+
+  it('receipts each session of each instance once', async () => {
+    const a = await instance(['a1']);
+    await instance(['b1', 'b2']);
+    const entry = await a.bus.postAsync('exec', 'search', 'info');
+    expect(await receiptsFor(entry.seq!)).toEqual(['injected@a1', 'injected@b1', 'injected@b2']);
+  });
+
+  it('receipts "no voice session" once when no instance has a session in the room', async () => {
+    const a = await instance([]);
+    await instance([]);
+    await instance([]);
+    const entry = await a.bus.postAsync('exec', 'search', 'info');
+    expect(await receiptsFor(entry.seq!)).toEqual(['dropped@room']);
+    const [detail] = await shared.db.query<{ detail: string }>(
+      `SELECT detail FROM status_bus_entries WHERE metadata->>'outcome' = 'dropped'`,
+    );
+    expect(detail!.detail).toMatch(/^dropped: search/);
+  });
+
+  it('lets go of the sessions of an instance that closed, and of those whose lease ran out', async () => {
+    const a = await instance(['a1']);
+    const b = await instance([]);
+    await b.bus.postAsync('exec', 'first', 'info');
+    await shared.stop(a);
+    // An instance that died holding a session stopped renewing it long ago.
+    await shared.db.query(
+      `INSERT INTO status_bus_voice_sessions (room_id, session_id, instance_id, expires_at)
+       VALUES ('default', 'ghost', 'dead-instance', now() - interval '1 minute')`,
+    );
+    const entry = await b.bus.postAsync('exec', 'second', 'info');
+    expect(await receiptsFor(entry.seq!)).toEqual(['dropped@room']);
+  });
+});
