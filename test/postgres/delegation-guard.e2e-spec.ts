@@ -6,7 +6,7 @@ describe('the delegation guard on a shared database', () => {
   const shared = sharedDatabase('guard');
   const start = async () => {
     const ctx = await shared.start({ delegation: { windowMs: 60_000 } });
-    return { ...ctx, guard: ctx.app.get(DelegationGuardService) };
+    return Object.assign(ctx, { guard: ctx.app.get(DelegationGuardService) });
   };
 
   it('sees a completion posted on another instance', async () => {

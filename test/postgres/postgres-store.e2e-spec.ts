@@ -37,6 +37,8 @@ describe('the PostgreSQL store', () => {
       'AddRooms1764000000002',
       'VoiceCheckpoints1764000000003',
       'NotifyWithEntries1764000000004',
+      'ScopedAppend1764000000005',
+      'VoiceSessions1764000000006',
     ]);
     const indexes = await shared.db.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'status_bus_entries' ORDER BY indexname`,
@@ -53,7 +55,7 @@ describe('the PostgreSQL store', () => {
 
   it('refuses to start without its table, saying how to create it', async () => {
     await expect(startBusApp({ postgres: { url: shared.db.url } })).rejects.toThrow(
-      /status_bus_entries table is missing. Run the migrations .* or set postgres.migrationsRun: true/,
+      /status_bus_entries table is missing or not up to date. Run the migrations .* or set postgres.migrationsRun: true/,
     );
     // Nobody can close an application that never started: the bus closes its own connections.
     await eventually(
@@ -71,7 +73,7 @@ describe('the PostgreSQL store', () => {
 
   it('reverts its migration through TypeORM', async () => {
     const source = await migratedDataSource(shared.db.url);
-    for (let i = 0; i < 4; i++) await source.undoLastMigration();
+    for (let i = 0; i < 6; i++) await source.undoLastMigration();
     const [fn] = await source.query<{ f: string | null }[]>(
       `SELECT to_regprocedure('status_bus_append(json, uuid)')::text AS f`,
     );
@@ -96,6 +98,14 @@ describe('the PostgreSQL store', () => {
     expect(run).toMatch(/AddRooms1764000000002 has been executed successfully/);
     expect(run).toMatch(/VoiceCheckpoints1764000000003 has been executed successfully/);
     expect(run).toMatch(/NotifyWithEntries1764000000004 has been executed successfully/);
+    expect(run).toMatch(/ScopedAppend1764000000005 has been executed successfully/);
+    expect(run).toMatch(/VoiceSessions1764000000006 has been executed successfully/);
+    expect(cli('migration:revert')).toMatch(
+      /VoiceSessions1764000000006 has been reverted successfully/,
+    );
+    expect(cli('migration:revert')).toMatch(
+      /ScopedAppend1764000000005 has been reverted successfully/,
+    );
     expect(cli('migration:revert')).toMatch(
       /NotifyWithEntries1764000000004 has been reverted successfully/,
     );

@@ -1,0 +1,110 @@
+import {
+  PostgresStatusBackend,
+  STATUS_BACKEND,
+  StatusBusService,
+  StatusEntryJson,
+} from '../../src';
+import { startBusApp, BusApp } from '../support/bus-app';
+
+/** An entry as a subscriber received it: its wire form and its id. */
+export interface SeenEntry extends StatusEntryJson {
+  id: string;
+}
+
+/** How an instance of a run is configured. */
+export interface InstanceConfig {
+  url: string;
+  maxBatchSize: number;
+}
+
+/**
+ * One bus instance as the model-based test drives it, whether it runs in the test's process
+ * or in a child process (`ProcessInstance`): the same operations, answered the same way.
+ */
+export interface ModelInstance {
+  /** `post` of each action, in one turn of the event loop: how many the bus accepted. */
+  post(actions: string[]): Promise<number>;
+  /** `postAsync`: whether the bus acknowledged it (stored and delivered) in time. */
+  postAsync(action: string): Promise<boolean>;
+  flush(): Promise<void>;
+  /** What this instance's subscriber has received so far, in order. */
+  seen(): Promise<SeenEntry[]>;
+  recent(n: number): Promise<StatusEntryJson[]>;
+  snapshot(): Promise<{ agentId: string; roomId: string; seq: number }[]>;
+  /** The backend pids of the listening and writing connections, when connected. */
+  pids(): Promise<{ listener?: number; writer?: number }>;
+  close(): Promise<void>;
+}
+
+/** An instance in this process: a Nest application with the bus, and a recording subscriber. */
+export class InlineInstance implements ModelInstance {
+  private readonly received: SeenEntry[] = [];
+
+  private constructor(private readonly app: BusApp) {}
+
+  static async start(config: InstanceConfig): Promise<InlineInstance> {
+    const app = await startBusApp({
+      postgres: { url: config.url, migrationsRun: true, pollIntervalMs: 250 },
+      maxBatchSize: config.maxBatchSize,
+      postTimeoutMs: 30_000,
+    });
+    const instance = new InlineInstance(app);
+    await app.bus.subscribe((e) => {
+      instance.received.push({ ...e.toJSON(), id: e.id });
+    });
+    return instance;
+  }
+
+  private get bus(): StatusBusService {
+    return this.app.bus;
+  }
+
+  async post(actions: string[]): Promise<number> {
+    let accepted = 0;
+    for (const action of actions) {
+      try {
+        this.bus.post('model', action, 'info', { metadata: { action } });
+        accepted += 1;
+      } catch {
+        break; // the buffer is full: later posts would be refused too
+      }
+    }
+    return accepted;
+  }
+
+  async postAsync(action: string): Promise<boolean> {
+    return this.bus.postAsync('model', action, 'ok', { metadata: { action } }).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  flush(): Promise<void> {
+    return this.bus.flush();
+  }
+
+  async seen(): Promise<SeenEntry[]> {
+    return [...this.received];
+  }
+
+  async recent(n: number): Promise<StatusEntryJson[]> {
+    return (await this.bus.recent(n)).map((e) => e.toJSON());
+  }
+
+  async snapshot(): Promise<{ agentId: string; roomId: string; seq: number }[]> {
+    return (await this.bus.snapshot()).map(({ agentId, roomId, seq }) => ({
+      agentId,
+      roomId,
+      seq,
+    }));
+  }
+
+  async pids(): Promise<{ listener?: number; writer?: number }> {
+    const backend = this.app.app.get<PostgresStatusBackend>(STATUS_BACKEND);
+    return { listener: backend.listener?.pid, writer: await backend.writerPid() };
+  }
+
+  close(): Promise<void> {
+    return this.app.app.close();
+  }
+}

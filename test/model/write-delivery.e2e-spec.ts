@@ -1,0 +1,132 @@
+/**
+ * A model-based randomized test of the write and delivery path on real PostgreSQL: random
+ * interleavings of post, postAsync and flush on 1–3 instances with random batch sizes, while
+ * listening and writing connections are cut, the database refuses connections for a while and
+ * notifications are forged. After every run, the invariants the bus promises are checked.
+ *
+ * `MODEL_RUNS` sets the number of runs (the soak, `npm run soak`, runs many); `MODEL_SEED`
+ * replays a run that failed, with the seed and path fast-check printed.
+ */
+import fc from 'fast-check';
+import { eventually } from '../support/bus-app';
+import { createTestDatabase } from '../support/test-database';
+import { InlineInstance, ModelInstance } from './bus-instance';
+import { actionsOf, BusModel, busCommands, BusWorld, faults, tableRows } from './bus-model';
+import { ProcessInstance } from './process-instance';
+
+const runs = Number(process.env.MODEL_RUNS ?? 8);
+const seed = process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED);
+const path = process.env.MODEL_PATH;
+
+const totals = { runs: 0, commands: 0, entries: 0 };
+
+/** An instance of a run: where it runs, and how large its appends may be. */
+const instanceArb = (where: fc.Arbitrary<'inline' | 'process'>) =>
+  fc.record({ where, maxBatchSize: fc.constantFrom(1, 2, 5, 64, 2000) });
+
+async function startInstance(
+  url: string,
+  { where, maxBatchSize }: { where: 'inline' | 'process'; maxBatchSize: number },
+): Promise<ModelInstance> {
+  const config = { url, maxBatchSize };
+  return where === 'inline' ? InlineInstance.start(config) : ProcessInstance.start(config);
+}
+
+/** The invariants every run must end with, once every instance has flushed. */
+async function checkInvariants(model: BusModel, world: BusWorld): Promise<void> {
+  await world.outage;
+  await Promise.all(world.instances.map((i) => i.flush()));
+  const rows = await tableRows(world);
+  const actions = rows.map((r) => r.action);
+
+  // Nothing doubled; nothing accepted lost; per instance, storage order is post order.
+  expect(new Set(actions).size).toBe(actions.length);
+  model.posted.forEach((posted, i) => expect(actionsOf(rows, i)).toEqual(posted));
+  expect(rows.length).toBe(model.posted.flat().length);
+  for (const action of model.acknowledged) expect(actions).toContain(action);
+
+  // Every subscriber on every instance saw exactly the table, in its order, field for field.
+  const wire = rows.map(({ seq, ...row }) => ({ ...row, seq: Number(seq) }));
+  await eventually(async () => {
+    const seen = await Promise.all(world.instances.map((i) => i.seen()));
+    return seen.every((s) => s.length >= rows.length);
+  }, 30_000);
+  for (const instance of world.instances) {
+    expect(await instance.seen()).toEqual(wire);
+    // Reads agree with the table.
+    const n = Math.min(20, rows.length);
+    if (n > 0) {
+      expect(await instance.recent(n)).toEqual(wire.slice(-n).map(({ id: _id, ...e }) => e));
+      expect(await instance.snapshot()).toEqual([
+        { agentId: 'model', roomId: 'default', seq: wire[wire.length - 1]!.seq },
+      ]);
+    }
+  }
+  totals.entries += rows.length;
+}
+
+/** Runs the property: a fresh database and fresh instances per run. */
+async function property(
+  instances: fc.Arbitrary<{ where: 'inline' | 'process'; maxBatchSize: number }[]>,
+  numRuns: number,
+  maxCommands: number,
+): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(instances, fc.commands(busCommands, { maxCommands }), async (config, cmds) => {
+      const db = await createTestDatabase('model');
+      const started: ModelInstance[] = [];
+      try {
+        for (const c of config) started.push(await startInstance(db.url, c));
+        const world = new BusWorld(db, started);
+        const model: BusModel = {
+          posted: config.map(() => []),
+          acknowledged: new Set(),
+          next: 0,
+        };
+        await fc.asyncModelRun(() => ({ model, real: world }), cmds);
+        await checkInvariants(model, world);
+        totals.runs += 1;
+        totals.commands += [...cmds].length;
+      } finally {
+        await Promise.all(started.map((i) => i.close().catch(() => undefined)));
+        await db.drop();
+      }
+    }),
+    { numRuns, seed, path, endOnFailure: !process.env.MODEL_SHRINK, verbose: 1 },
+  );
+}
+
+describe('the write and delivery path, against a model', () => {
+  afterAll(() => {
+    // One line the soak collects into RELIABILITY.md.
+    process.stdout.write(
+      `model runs: ${totals.runs}, commands: ${totals.commands}, entries: ${totals.entries}, ` +
+        `faults: ${JSON.stringify(faults)}\n`,
+    );
+  });
+
+  it(
+    'keeps post order, one global order, exactly-once delivery and agreeing reads on 1–3 instances in one process',
+    () =>
+      property(
+        fc.array(instanceArb(fc.constant('inline' as const)), { minLength: 1, maxLength: 3 }),
+        runs,
+        25,
+      ),
+    runs * 60_000,
+  );
+
+  it(
+    'keeps them with instances in separate processes',
+    () =>
+      property(
+        fc.tuple(
+          instanceArb(fc.constant('process' as const)),
+          instanceArb(fc.constantFrom('inline' as const, 'process' as const)),
+        ),
+        Math.max(1, Math.round(runs / 4)),
+        15,
+      ),
+    Math.max(1, Math.round(runs / 4)) * 90_000,
+  );
+});
