@@ -23,6 +23,7 @@ export {
   StatusBufferFullError,
   StatusStoreTimeoutError,
   StatusBusConfigError,
+  StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
 export { PostgresStatusBackend } from './backends/postgres/postgres-status.backend';
 export type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';

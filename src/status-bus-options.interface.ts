@@ -26,6 +26,14 @@ export interface StatusBusModuleOptions {
    */
   maxEntries?: number;
   /**
+   * How many rooms the in-memory read models keep (the snapshot of each agent's latest entry,
+   * and the delegation guard's latest completions). The room idle longest is forgotten first,
+   * and read again from the store when asked about, so memory stays bounded however many
+   * conversations come and go.
+   * @default 1000
+   */
+  maxCachedRooms?: number;
+  /**
    * A JSONL file that receives one line per stored entry. With the in-memory backend the file
    * is read back at start, so history survives a restart; its folder is created if missing.
    */

@@ -16,6 +16,7 @@ export interface ResolvedStatusBusOptions {
   backend: StatusBackend | undefined;
   postgres: PostgresStatusOptions | undefined;
   maxEntries: number;
+  maxCachedRooms: number;
   persistPath: string | undefined;
   limits: StatusEntryLimits;
   subscriberTimeoutMs: number;
@@ -121,6 +122,7 @@ export function resolveStatusBusOptions(
     backend: o.backend,
     postgres: o.postgres,
     maxEntries: positiveInteger('maxEntries', o.maxEntries, DEFAULT_MAX_ENTRIES),
+    maxCachedRooms: positiveInteger('maxCachedRooms', o.maxCachedRooms, 1000),
     persistPath: o.persistPath,
     limits,
     subscriberTimeoutMs: positiveInteger('subscriberTimeoutMs', o.subscriberTimeoutMs, 5000),

@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, DynamicModule } from '@nestjs/common';
 import { createStatusAdminController } from './admin/status-admin.controller';
 import { StatusAdminGuard } from './admin/status-admin.guard';
+import { StatusStreams } from './admin/status-streams';
 import { StatusAdminOptions } from './admin/status-admin-options.interface';
 import { STATUS_ADMIN_OPTIONS } from './admin/status-admin.constants';
 import { adminPath, resolveAdminOptions } from './admin/resolve-admin-options';
@@ -27,6 +28,7 @@ function withAdmin(
       // Resolved by a factory so that a missing token stops the application as it starts.
       { provide: STATUS_ADMIN_OPTIONS, useFactory: () => resolveAdminOptions(admin) },
       StatusAdminGuard,
+      StatusStreams,
     ],
   };
 }

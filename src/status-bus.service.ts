@@ -19,7 +19,9 @@ import { formatRecentText, formatSummary } from './entry/status-text.format';
 import {
   InvalidStatusQueryError,
   StatusBusClosedError,
+  StatusBusError,
   StatusStoreTimeoutError,
+  StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
 import { textProblem } from './entry/status-entry.validation';
 import { describeValue } from './errors/describe-value';
@@ -77,7 +79,7 @@ export class StatusBusService
 {
   private readonly logger = new Logger('StatusBus');
   private readonly entryContext: StatusEntryContext;
-  private readonly agents = new AgentSnapshotReadModel();
+  private readonly agents: AgentSnapshotReadModel;
   private readonly dispatcher: StatusDispatcher;
   private readonly feed: StatusFeed;
   private readonly writer: StatusWriter;
@@ -97,6 +99,7 @@ export class StatusBusService
     @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
     @Inject(STATUS_SINKS) private readonly sinks: StatusSink[],
   ) {
+    this.agents = new AgentSnapshotReadModel(options.maxCachedRooms);
     this.entryContext = {
       limits: options.limits,
       clock: options.clock,
@@ -168,25 +171,24 @@ export class StatusBusService
   async recent(n = 10, filter: StatusFilter = {}): Promise<StatusEntry[]> {
     checkCount(n);
     checkFilter(filter);
-    await this.open();
-    return this.backend.recent(n, {
-      agentId: filter.agentId,
-      status: filter.status,
-      roomId: filter.roomId,
-    });
+    const { agentId, status, roomId } = filter;
+    return this.read('recent', () => this.backend.recent(n, { agentId, status, roomId }));
   }
 
   /**
-   * Up to `limit` entries after position `seq`, oldest first: what a reader that last saw `seq`
-   * missed (within what the backend keeps).
+   * Up to `limit` entries after position `seq` that match `filter`, oldest first: what a reader
+   * that last saw `seq` missed (within what the backend keeps).
    */
-  async entriesAfter(seq: number, limit = 1000): Promise<StatusEntry[]> {
+  async entriesAfter(seq: number, limit = 1000, filter: StatusFilter = {}): Promise<StatusEntry[]> {
     if (!Number.isSafeInteger(seq) || seq < 0) {
       throw new InvalidStatusQueryError('seq', `must be an integer ≥ 0, got ${describeValue(seq)}`);
     }
     checkCount(limit);
-    await this.open();
-    return this.backend.readAfter(seq, limit);
+    checkFilter(filter);
+    const { agentId, status, roomId } = filter;
+    return this.read('entriesAfter', () =>
+      this.backend.readAfter(seq, limit, { agentId, status, roomId }),
+    );
   }
 
   /** The last `n` entries as text, one line each: `[HH:MM:SS] agent: action → status | detail`. */
@@ -197,8 +199,7 @@ export class StatusBusService
   /** Whether a `completed` entry exists (from `agentId`, in `roomId`, when given), however old. */
   async hasCompleted(agentId?: string, scope: { roomId?: string } = {}): Promise<boolean> {
     checkFilter({ agentId, roomId: scope.roomId });
-    await this.open();
-    return this.backend.hasCompleted(agentId, scope.roomId);
+    return this.read('hasCompleted', () => this.backend.hasCompleted(agentId, scope.roomId));
   }
 
   /**
@@ -240,12 +241,19 @@ export class StatusBusService
   /**
    * What every agent is doing now: its latest entry, per room (in `roomId`, when given).
    * Answered from memory, kept current by the event feed from every instance and rebuilt from
-   * the last 10,000 entries at start.
+   * the last 10,000 entries at start. Without `roomId`, the `maxCachedRooms` rooms active most
+   * recently; a room forgotten since is read again from the store (its last 10,000 entries)
+   * when asked for by `roomId`.
    */
   async snapshot(scope: { roomId?: string } = {}): Promise<AgentSnapshot[]> {
-    checkFilter({ roomId: scope.roomId });
-    await this.open();
-    return this.agents.snapshot(scope.roomId);
+    const { roomId } = scope;
+    checkFilter({ roomId });
+    return this.read('snapshot', async () => {
+      if (roomId !== undefined && this.agents.needsRebuild(roomId)) {
+        this.agents.rebuild(roomId, await this.backend.recent(MAX_RECENT, { roomId }));
+      }
+      return this.agents.snapshot(roomId);
+    });
   }
 
   /** Removes every subscription of `callback`. */
@@ -304,6 +312,21 @@ export class StatusBusService
   /** @internal Runs before other modules release what the bus may still need to flush. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Runs a read on the store once it is open. A failure of the store itself (unreachable,
+   * failing) becomes a {@link StatusStoreUnavailableError}, which callers and the HTTP edge can
+   * tell from a bad argument.
+   */
+  private async read<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      await this.open();
+      return await work();
+    } catch (err) {
+      if (err instanceof StatusBusError) throw err;
+      throw new StatusStoreUnavailableError(operation, err);
+    }
   }
 
   private open(): Promise<void> {

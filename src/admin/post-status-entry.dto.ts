@@ -1,41 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString } from 'class-validator';
 import { STATUS_LEVELS } from '../entry/status-level';
 import type { StatusLevel } from '../entry/status-level';
 
-/** The body of `POST /status`: an entry in wire form, without `seq` and `ts`. */
+/**
+ * The body of `POST /status`: an entry in wire form, without `seq` and `ts`. Describes the body
+ * in the OpenAPI document; the controller checks it by hand (see `readPostBody`).
+ */
 export class PostStatusEntryDto {
   @ApiProperty({ example: 'exec', description: 'Who is posting' })
-  @IsString()
-  @IsNotEmpty()
   agent_id!: string;
 
   @ApiProperty({ example: 'search_google', description: 'What happened' })
-  @IsString()
-  @IsNotEmpty()
   action!: string;
 
   @ApiProperty({ enum: STATUS_LEVELS, example: 'ok' })
-  @IsIn(STATUS_LEVELS as StatusLevel[])
   status!: StatusLevel;
 
   @ApiPropertyOptional({ example: 'Found 7 results', default: '' })
-  @IsOptional()
-  @IsString()
   detail?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { results: 7 } })
-  @IsOptional()
-  @IsObject()
   metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({
     example: 'room-7',
     description: "The conversation; default: the module's defaultRoomId",
   })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
   room_id?: string;
 }
 

@@ -8,7 +8,15 @@ export interface ResolvedStatusAdminOptions {
   allowPost: boolean;
   heartbeatMs: number;
   maxBodyBytes: number;
+  maxStreamBufferBytes: number;
+  streamStallMs: number;
 }
+
+/** The JSON body parser's own limit in Nest's Express and Fastify adapters (100 KiB). */
+export const PLATFORM_BODY_LIMIT = 102_400;
+
+/** The shortest admin token accepted. */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** The route prefix, without surrounding slashes. */
 export function adminPath(admin: StatusAdminOptions): string {
@@ -26,8 +34,20 @@ export function resolveAdminOptions(admin: StatusAdminOptions): ResolvedStatusAd
   const fail = (problem: string): never => {
     throw new StatusBusConfigError(`StatusBusModule admin options: ${problem}`);
   };
-  if (admin.token !== undefined && (typeof admin.token !== 'string' || admin.token.length < 8)) {
-    fail(`token must be a string of at least 8 characters, got ${describeValue(admin.token)}`);
+  // Never quoted back: a message or log line must not carry the secret, not even a wrong one.
+  if (admin.token !== undefined) {
+    if (typeof admin.token !== 'string') fail(`token must be a string, got ${typeof admin.token}`);
+    if (admin.token.length < MIN_TOKEN_LENGTH) {
+      fail(
+        `token is too short (${admin.token.length} characters); use at least ` +
+          `${MIN_TOKEN_LENGTH}, for instance 32 random bytes in hex`,
+      );
+    }
+    if (!/^[\x21-\x7e]+$/.test(admin.token)) {
+      fail(
+        'token must be printable ASCII without spaces, as an HTTP Authorization header carries it',
+      );
+    }
   }
   if (admin.token === undefined && admin.public !== true) {
     fail(
@@ -47,6 +67,8 @@ export function resolveAdminOptions(admin: StatusAdminOptions): ResolvedStatusAd
     path: adminPath(admin),
     allowPost: admin.allowPost ?? true,
     heartbeatMs: positive('heartbeatMs', admin.heartbeatMs, 15_000),
-    maxBodyBytes: positive('maxBodyBytes', admin.maxBodyBytes, 131_072),
+    maxBodyBytes: positive('maxBodyBytes', admin.maxBodyBytes, PLATFORM_BODY_LIMIT),
+    maxStreamBufferBytes: positive('maxStreamBufferBytes', admin.maxStreamBufferBytes, 1 << 20),
+    streamStallMs: positive('streamStallMs', admin.streamStallMs, 30_000),
   };
 }

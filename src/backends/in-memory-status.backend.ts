@@ -72,11 +72,15 @@ export class InMemoryStatusBackend extends StatusBackend {
     return this.lastSeq;
   }
 
-  override async readAfter(after: number, limit: number): Promise<StatusEntry[]> {
+  override async readAfter(
+    after: number,
+    limit: number,
+    filter: StatusFilter = {},
+  ): Promise<StatusEntry[]> {
     const result: StatusEntry[] = [];
     for (let i = this.start; i < this.entries.length && result.length < limit; i++) {
       const entry = this.entries[i]!;
-      if (entry.seq! > after) result.push(entry);
+      if (entry.seq! > after && matchesFilter(entry, filter)) result.push(entry);
     }
     return result;
   }

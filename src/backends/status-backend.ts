@@ -60,8 +60,11 @@ export abstract class StatusBackend {
   /** The `seq` of the newest stored entry, `0` when the log is empty. */
   abstract head(): Promise<number>;
 
-  /** Up to `limit` entries with `seq > after`, oldest first: how the feed catches up. */
-  abstract readAfter(after: number, limit: number): Promise<StatusEntry[]>;
+  /**
+   * Up to `limit` entries with `seq > after` that match `filter`, oldest first: how the feed
+   * catches up (without a filter) and how a filtered stream resumes.
+   */
+  abstract readAfter(after: number, limit: number, filter?: StatusFilter): Promise<StatusEntry[]>;
 
   /**
    * Loads history kept elsewhere (the JSONL file) into a backend that keeps it only in memory.

@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { StatusEntry } from '../entry/status-entry';
+import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
+import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { BoundedMap } from '../util/bounded-map';
 
 /** Narrows the question "what completed last?" to a room, an agent, or both. */
 export interface CompletionScope {
@@ -13,10 +16,20 @@ const ANY = '\u0000any';
  * The latest `completed` entry overall, per room, per agent and per room and agent: what the
  * delegation guard asks on every check, answered from memory. Fed by a CQRS event handler in
  * log order from every instance, and rebuilt from the store at start.
+ *
+ * Memory is bounded: at most four scopes per room of `maxCachedRooms` are kept, the one used
+ * least recently forgotten first. A scope not in memory is `undefined` (ask the store, then
+ * {@link learn} the answer); one known to have no completion is `null`.
  */
 @Injectable()
 export class CompletionReadModel {
-  private readonly latestByScope = new Map<string, StatusEntry>();
+  private readonly latestByScope: BoundedMap<string, StatusEntry | null>;
+
+  constructor(
+    @Inject(STATUS_BUS_OPTIONS) options: Pick<ResolvedStatusBusOptions, 'maxCachedRooms'>,
+  ) {
+    this.latestByScope = new BoundedMap(4 * options.maxCachedRooms);
+  }
 
   /** Takes `entry` into account; entries may arrive more than once and in any order. */
   record(entry: StatusEntry): void {
@@ -28,14 +41,29 @@ export class CompletionReadModel {
       this.key(ANY, entry.agentId),
       this.key(room, entry.agentId),
     ]) {
-      const current = this.latestByScope.get(key);
-      if (!current || (current.seq ?? 0) < (entry.seq ?? 0)) this.latestByScope.set(key, entry);
+      this.keep(key, entry);
     }
   }
 
-  /** The latest completion within `scope`, if any. */
-  latest(scope: CompletionScope = {}): StatusEntry | undefined {
+  /** The latest completion within `scope`; `null` for none, `undefined` when not known here. */
+  latest(scope: CompletionScope = {}): StatusEntry | null | undefined {
     return this.latestByScope.get(this.key(scope.roomId ?? ANY, scope.agentId ?? ANY));
+  }
+
+  /**
+   * Takes in what the store answered for `scope` (its latest completion, or `null`), unless the
+   * feed recorded a later one meanwhile; returns what is now known.
+   */
+  learn(scope: CompletionScope, found: StatusEntry | null): StatusEntry | null {
+    const key = this.key(scope.roomId ?? ANY, scope.agentId ?? ANY);
+    if (found) this.keep(key, found);
+    else if (this.latestByScope.get(key) === undefined) this.latestByScope.set(key, null);
+    return this.latestByScope.get(key) ?? null;
+  }
+
+  private keep(key: string, entry: StatusEntry): void {
+    const current = this.latestByScope.get(key);
+    if (!current || (current.seq ?? 0) < (entry.seq ?? 0)) this.latestByScope.set(key, entry);
   }
 
   private key(room: string, agent: string): string {

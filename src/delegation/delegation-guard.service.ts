@@ -55,7 +55,13 @@ export class DelegationGuardService implements OnApplicationBootstrap {
       );
     }
     await this.rebuild();
-    const lastCompleted = this.readModel.latest({ roomId: check.roomId, agentId: check.agentId });
+    const scope = { roomId: check.roomId, agentId: check.agentId };
+    let lastCompleted = this.readModel.latest(scope);
+    if (lastCompleted === undefined) {
+      // Not in memory (a scope idle long enough to be forgotten): the store knows.
+      const [found] = await this.bus.recent(1, { ...scope, status: 'completed' });
+      lastCompleted = this.readModel.learn(scope, found ?? null);
+    }
     if (!lastCompleted) return { allowed: true, lastCompleted: undefined, ageMs: undefined };
     const ageMs = this.options.delegation.clock() - timestampMillis(lastCompleted.ts);
     if (ageMs >= windowMs) return { allowed: true, lastCompleted, ageMs };

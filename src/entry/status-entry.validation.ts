@@ -100,22 +100,30 @@ function grow(walk: MetadataWalk, n: number): void {
   }
 }
 
+/** Characters JSON.stringify escapes in a string (lone surrogates are refused before). */
+const ESCAPED = /["\\\u0000-\u001f]/;
+
+/** Length of `text` as a JSON string, quotes and escapes included, without building it. */
+function jsonLength(text: string): number {
+  return ESCAPED.test(text) ? JSON.stringify(text).length : text.length + 2;
+}
+
 function copyJson(node: unknown, walk: MetadataWalk): JsonValue {
   if (node === null || typeof node === 'boolean') {
-    grow(walk, 5);
+    grow(walk, node === false ? 5 : 4);
     return node;
   }
   if (typeof node === 'number') {
     if (!Number.isFinite(node)) {
       throw new InvalidStatusEntryError(pathOf(walk), `is ${node}, which JSON cannot represent`);
     }
-    grow(walk, 24);
+    grow(walk, String(node).length);
     // JSON has no negative zero; storing 0 is what every backend would read back.
     return node === 0 ? 0 : node;
   }
   if (typeof node === 'string') {
-    grow(walk, node.length + 2);
     if (node.includes('\u0000') || !node.isWellFormed()) checkText(pathOf(walk), node);
+    grow(walk, jsonLength(node));
     return node;
   }
   if (typeof node !== 'object') {
@@ -136,6 +144,7 @@ function copyJson(node: unknown, walk: MetadataWalk): JsonValue {
   walk.ancestors.push(node);
   let result: JsonValue;
   if (Array.isArray(node)) {
+    grow(walk, 2 + Math.max(0, node.length - 1)); // brackets and commas
     const out: JsonValue[] = new Array<JsonValue>(node.length);
     for (let i = 0; i < node.length; i++) {
       walk.keys.push(i);
@@ -152,9 +161,11 @@ function copyJson(node: unknown, walk: MetadataWalk): JsonValue {
       );
     }
     const out: Record<string, JsonValue> = {};
-    for (const key of Object.keys(node)) {
+    const keys = Object.keys(node);
+    grow(walk, 2 + Math.max(0, keys.length - 1)); // braces and commas
+    for (const key of keys) {
       if (key.includes('\u0000') || !key.isWellFormed()) checkText(`${pathOf(walk)} key`, key);
-      grow(walk, key.length + 4);
+      grow(walk, jsonLength(key) + 1); // the key and its colon
       walk.keys.push(key);
       const item = copyJson((node as Record<string, unknown>)[key], walk);
       walk.keys.pop();

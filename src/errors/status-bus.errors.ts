@@ -66,3 +66,17 @@ export class InvalidStatusQueryError extends StatusBusError {
     super(`Invalid status query: ${parameter} ${problem}`);
   }
 }
+
+/**
+ * The store could not answer a read (`recent`, `entriesAfter`, `hasCompleted`, ...): it is
+ * unreachable or failing. Nothing was changed; the read can be retried later.
+ */
+export class StatusStoreUnavailableError extends StatusBusError {
+  constructor(operation: string, cause: unknown) {
+    super(
+      `The status store could not answer ${operation}` +
+        (cause instanceof Error ? `: ${cause.message}` : '') +
+        '. Retry once it is reachable again.',
+    );
+  }
+}

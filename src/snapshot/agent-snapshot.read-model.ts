@@ -1,35 +1,73 @@
 import { StatusEntry } from '../entry/status-entry';
+import { BoundedMap } from '../util/bounded-map';
 import { AgentSnapshot } from './agent-snapshot';
 
+/** One room's agents, and whether they are all known (a room evicted and seen again is not). */
+interface RoomAgents {
+  agents: Map<string, AgentSnapshot>;
+  complete: boolean;
+}
+
 /**
- * The latest entry of every agent in every room, kept in memory from the event feed, so
- * "what is everyone doing?" costs no query. Entries may arrive more than once and out of
- * order (a rebuild overlapping the feed); the highest position wins.
+ * The latest entry of every agent in the rooms active most recently, kept in memory from the
+ * event feed, so "what is everyone doing?" costs no query. Entries may arrive more than once
+ * and out of order (a rebuild overlapping the feed); the highest position wins.
+ *
+ * Memory is bounded: at most `maxRooms` rooms are kept, each agent's latest entry without its
+ * metadata; the room idle longest is forgotten first. A room forgotten and then asked about is
+ * rebuilt from the store (see `needsRebuild`).
  */
 export class AgentSnapshotReadModel {
-  private readonly latest = new Map<string, StatusEntry>();
+  private readonly rooms: BoundedMap<string, RoomAgents>;
+
+  constructor(maxRooms: number) {
+    this.rooms = new BoundedMap(maxRooms);
+  }
 
   record(entry: StatusEntry): void {
-    const key = `${entry.roomId}\u0000${entry.agentId}`;
-    const current = this.latest.get(key);
-    if (!current || (current.seq ?? 0) < (entry.seq ?? 0)) this.latest.set(key, entry);
+    let room = this.rooms.get(entry.roomId);
+    if (!room) {
+      // Once a room has been forgotten, a room seen again may be one of those: not complete.
+      room = { agents: new Map(), complete: this.rooms.evictions === 0 };
+      this.rooms.set(entry.roomId, room);
+    }
+    const current = room.agents.get(entry.agentId);
+    if (current && current.seq >= (entry.seq ?? 0)) return;
+    room.agents.set(entry.agentId, {
+      agentId: entry.agentId,
+      roomId: entry.roomId,
+      status: entry.status,
+      action: entry.action,
+      detail: entry.detail,
+      since: entry.ts,
+      seq: entry.seq ?? 0,
+    });
+  }
+
+  /** Whether `roomId` must be read from the store before its snapshot can be trusted. */
+  needsRebuild(roomId: string): boolean {
+    const room = this.rooms.get(roomId);
+    return room ? !room.complete : this.rooms.evictions > 0;
+  }
+
+  /** Takes in `entries`, the store's latest of `roomId`: the room's snapshot is whole again. */
+  rebuild(roomId: string, entries: readonly StatusEntry[]): void {
+    for (const entry of entries) this.record(entry);
+    const room = this.rooms.get(roomId);
+    if (room) room.complete = true;
+  }
+
+  /** How many rooms are kept. */
+  get size(): number {
+    return this.rooms.size;
   }
 
   /** Every agent's latest entry, in `roomId` when given, ordered by room, then agent. */
   snapshot(roomId?: string): AgentSnapshot[] {
-    const result: AgentSnapshot[] = [];
-    for (const e of this.latest.values()) {
-      if (roomId !== undefined && e.roomId !== roomId) continue;
-      result.push({
-        agentId: e.agentId,
-        roomId: e.roomId,
-        status: e.status,
-        action: e.action,
-        detail: e.detail,
-        since: e.ts,
-        seq: e.seq ?? 0,
-      });
-    }
+    const rooms = roomId === undefined ? [...this.rooms.values()] : [this.rooms.get(roomId)];
+    const result = rooms.flatMap((room) =>
+      room ? [...room.agents.values()].map((a) => ({ ...a })) : [],
+    );
     return result.sort(
       (a, b) => a.roomId.localeCompare(b.roomId) || a.agentId.localeCompare(b.agentId),
     );

@@ -1,3 +1,4 @@
+import { oneLine } from '../entry/status-text.format';
 import { timestampMillis } from '../entry/status-timestamp';
 import { StatusBusService } from '../status-bus.service';
 import { AgentSnapshot } from './agent-snapshot';
@@ -29,8 +30,8 @@ function ago(ms: number): string {
 }
 
 function sentence(agent: AgentSnapshot, now: number): string {
-  const what = `${agent.agentId}: ${agent.action}, ${agent.status}, ${ago(now - timestampMillis(agent.since))}`;
-  return agent.detail ? `${what} (${agent.detail}).` : `${what}.`;
+  const what = `${oneLine(agent.agentId)}: ${oneLine(agent.action)}, ${agent.status}, ${ago(now - timestampMillis(agent.since))}`;
+  return agent.detail ? `${what} (${oneLine(agent.detail)}).` : `${what}.`;
 }
 
 /**

@@ -106,22 +106,22 @@ describe('the admin HTTP API', () => {
       [
         'a missing agent_id',
         { action: 'a', status: 'ok' },
-        /agent_id should not be empty|agent_id must be a string/,
+        /agent_id must be a non-empty string, got undefined/,
       ],
       [
         'an unknown status',
         { agent_id: 'e', action: 'a', status: 'done' },
-        /status must be one of the following values/,
+        /status must be one of ok, failed, pending, info, completed/,
       ],
       [
         'an unknown field',
         { agent_id: 'e', action: 'a', status: 'ok', extra: 1 },
-        /property extra should not exist/,
+        /extra.{0,4} is not a field of an entry/,
       ],
       [
         'metadata that is a string',
         { agent_id: 'e', action: 'a', status: 'ok', metadata: 'x' },
-        /metadata must be an object/,
+        /metadata must be a plain object/,
       ],
       [
         'a detail over the bound',

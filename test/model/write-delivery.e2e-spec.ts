@@ -72,26 +72,30 @@ async function property(
   maxCommands: number,
 ): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(instances, fc.commands(busCommands, { maxCommands }), async (config, cmds) => {
-      const db = await createTestDatabase('model');
-      const started: ModelInstance[] = [];
-      try {
-        for (const c of config) started.push(await startInstance(db.url, c));
-        const world = new BusWorld(db, started);
-        const model: BusModel = {
-          posted: config.map(() => []),
-          acknowledged: new Set(),
-          next: 0,
-        };
-        await fc.asyncModelRun(() => ({ model, real: world }), cmds);
-        await checkInvariants(model, world);
-        totals.runs += 1;
-        totals.commands += [...cmds].length;
-      } finally {
-        await Promise.all(started.map((i) => i.close().catch(() => undefined)));
-        await db.drop();
-      }
-    }),
+    fc.asyncProperty(
+      instances,
+      fc.commands(busCommands, { maxCommands, size: 'max' }),
+      async (config, cmds) => {
+        const db = await createTestDatabase('model');
+        const started: ModelInstance[] = [];
+        try {
+          for (const c of config) started.push(await startInstance(db.url, c));
+          const world = new BusWorld(db, started);
+          const model: BusModel = {
+            posted: config.map(() => []),
+            acknowledged: new Set(),
+            next: 0,
+          };
+          await fc.asyncModelRun(() => ({ model, real: world }), cmds);
+          await checkInvariants(model, world);
+          totals.runs += 1;
+          totals.commands += [...cmds].length;
+        } finally {
+          await Promise.all(started.map((i) => i.close().catch(() => undefined)));
+          await db.drop();
+        }
+      },
+    ),
     { numRuns, seed, path, endOnFailure: !process.env.MODEL_SHRINK, verbose: 1 },
   );
 }

@@ -13,6 +13,8 @@ export class SseClient {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
   status = 0;
+  /** Whether the server ended the stream. */
+  ended = false;
   private request: http.ClientRequest | undefined;
   private buffer = '';
 
@@ -26,6 +28,9 @@ export class SseClient {
           client.status = response.statusCode ?? 0;
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => client.read(chunk));
+          response.on('end', () => {
+            client.ended = true;
+          });
           resolve(client);
         },
       );
@@ -35,6 +40,11 @@ export class SseClient {
 
   entries<T = Record<string, unknown>>(): T[] {
     return this.events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data) as T);
+  }
+
+  /** The events named `name`, their data parsed. */
+  named<T = Record<string, unknown>>(name: string): T[] {
+    return this.events.filter((e) => e.event === name).map((e) => JSON.parse(e.data) as T);
   }
 
   close(): void {

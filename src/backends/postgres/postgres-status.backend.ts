@@ -321,10 +321,18 @@ export class PostgresStatusBackend extends StatusBackend {
     return Number(rows[0]?.seq ?? 0);
   }
 
-  override async readAfter(after: number, limit: number): Promise<StatusEntry[]> {
+  override async readAfter(
+    after: number,
+    limit: number,
+    filter: StatusFilter = {},
+  ): Promise<StatusEntry[]> {
+    const { where, params } = whereClause(filter);
+    params.push(after, limit);
     const rows = await this.query<EntryRow>(
-      `SELECT ${COLUMNS} FROM status_bus_entries WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [after, limit],
+      `SELECT ${COLUMNS} FROM status_bus_entries
+        ${where ? `${where} AND` : 'WHERE'} seq > $${params.length - 1}
+        ORDER BY seq LIMIT $${params.length}`,
+      params,
     );
     return rows.map(toEntry);
   }
