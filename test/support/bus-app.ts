@@ -1,6 +1,6 @@
 import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { StatusBusModule, StatusBusModuleOptions, StatusBusService } from '../../src';
+import { StatusBusModule, StatusBusService } from '../../src';
 
 /** A Nest application around the bus, the way a user's app would hold it. */
 export interface BusApp {
@@ -8,9 +8,12 @@ export interface BusApp {
   bus: StatusBusService;
 }
 
+/** What `StatusBusModule.forRoot` takes: the options and the definition's extras (`admin`). */
+export type BusAppOptions = NonNullable<Parameters<typeof StatusBusModule.forRoot>[0]>;
+
 /** Boots an application importing `StatusBusModule.forRoot(options)` plus `metadata`. */
 export async function startBusApp(
-  options: StatusBusModuleOptions = {},
+  options: BusAppOptions = {},
   metadata: ModuleMetadata = {},
 ): Promise<BusApp> {
   const moduleRef = await Test.createTestingModule({

@@ -1,6 +1,5 @@
 import { ModuleMetadata } from '@nestjs/common';
-import { StatusBusModuleOptions } from '../../src';
-import { BusApp, startBusApp } from './bus-app';
+import { BusApp, BusAppOptions, startBusApp } from './bus-app';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 /**
@@ -23,7 +22,7 @@ export function sharedDatabase(label: string) {
       return database;
     },
     /** Starts an instance on the test's database, its migrations run. */
-    async start(options: StatusBusModuleOptions = {}, metadata?: ModuleMetadata): Promise<BusApp> {
+    async start(options: BusAppOptions = {}, metadata?: ModuleMetadata): Promise<BusApp> {
       const app = await startBusApp(
         { ...options, postgres: { url: this.db.url, migrationsRun: true, ...options.postgres } },
         metadata,
