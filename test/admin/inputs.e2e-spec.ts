@@ -130,9 +130,12 @@ describe('the admin API with hostile and unlucky input', () => {
     );
     await expect(startAdminApp({ token: secret })).rejects.not.toThrow(new RegExp(secret));
     const spaced = 'a secret with spaces inside';
-    const error = await startAdminApp({ token: spaced }).catch((e: Error) => e);
-    expect(String(error)).toMatch(/printable ASCII without spaces/);
-    expect(String(error)).not.toContain(spaced);
+    const error = await startAdminApp({ token: spaced }).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(error).toMatch(/printable ASCII without spaces/);
+    expect(error).not.toContain(spaced);
     app = (await startAdminApp()).app; // for afterEach
   });
 
