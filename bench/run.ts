@@ -9,7 +9,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgresServer } from '../src';
+import { EmbeddedPostgresServer } from '../src/postgres';
 import { Section } from './measure';
 import { crossInstance } from './sections/cross-instance';
 import { durableThroughput } from './sections/durable-throughput';

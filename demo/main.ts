@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import { EmbeddedPostgresServer, setupStatusAdminOpenApi, StatusBusService } from '../src';
+import { setupStatusAdminOpenApi, StatusBusService } from '../src';
+import { EmbeddedPostgresServer } from '../src/postgres';
 import { AppModule } from './app.module';
 import { DelegateTaskCommand } from './delegate-task.command';
 

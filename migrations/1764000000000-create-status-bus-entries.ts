@@ -14,7 +14,7 @@ export class CreateStatusBusEntries1764000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE TABLE status_bus_entries (
+      CREATE TABLE IF NOT EXISTS status_bus_entries (
         seq bigint GENERATED ALWAYS AS IDENTITY,
         entry_id uuid NOT NULL,
         ts timestamptz NOT NULL,
@@ -31,26 +31,29 @@ export class CreateStatusBusEntries1764000000000 implements MigrationInterface {
       )`);
     // recent(n, filters) and hasCompleted read newest-first along one of these.
     await queryRunner.query(
-      'CREATE INDEX status_bus_entries_agent_seq ON status_bus_entries (agent_id, seq)',
+      'CREATE INDEX IF NOT EXISTS status_bus_entries_agent_seq ON status_bus_entries (agent_id, seq)',
     );
     await queryRunner.query(
-      'CREATE INDEX status_bus_entries_status_seq ON status_bus_entries (status, seq)',
+      'CREATE INDEX IF NOT EXISTS status_bus_entries_status_seq ON status_bus_entries (status, seq)',
     );
     await queryRunner.query(
-      'CREATE INDEX status_bus_entries_agent_status_seq ON status_bus_entries (agent_id, status, seq)',
+      'CREATE INDEX IF NOT EXISTS status_bus_entries_agent_status_seq ON status_bus_entries (agent_id, status, seq)',
     );
     await queryRunner.query(`
-      CREATE FUNCTION status_bus_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE OR REPLACE FUNCTION status_bus_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         RAISE EXCEPTION 'status_bus_entries is append-only: % is not allowed', TG_OP;
       END $$`);
+    await queryRunner.query(
+      'DROP TRIGGER IF EXISTS status_bus_entries_append_only ON status_bus_entries',
+    );
     await queryRunner.query(`
       CREATE TRIGGER status_bus_entries_append_only
         BEFORE UPDATE OR DELETE ON status_bus_entries
         FOR EACH ROW EXECUTE FUNCTION status_bus_entries_append_only()`);
     // One round trip per batch: lock, insert in the given order, notify, all in one statement.
     await queryRunner.query(`
-      CREATE FUNCTION status_bus_append(batch json)
+      CREATE OR REPLACE FUNCTION status_bus_append(batch json)
         RETURNS TABLE (entry_id uuid, seq bigint)
         LANGUAGE plpgsql AS $$
       DECLARE

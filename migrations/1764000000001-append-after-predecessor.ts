@@ -11,7 +11,7 @@ export class AppendAfterPredecessor1764000000001 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE FUNCTION status_bus_append(batch json, after_entry uuid)
+      CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid)
         RETURNS TABLE (entry_id uuid, seq bigint)
         LANGUAGE plpgsql AS $$
       BEGIN

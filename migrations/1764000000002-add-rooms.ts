@@ -42,10 +42,10 @@ export class AddRooms1764000000002 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `ALTER TABLE status_bus_entries ADD COLUMN room_id text NOT NULL DEFAULT 'default'`,
+      `ALTER TABLE status_bus_entries ADD COLUMN IF NOT EXISTS room_id text NOT NULL DEFAULT 'default'`,
     );
     await queryRunner.query(
-      'CREATE INDEX status_bus_entries_room_seq ON status_bus_entries (room_id, seq)',
+      'CREATE INDEX IF NOT EXISTS status_bus_entries_room_seq ON status_bus_entries (room_id, seq)',
     );
     await queryRunner.query(appendFunction(true));
   }

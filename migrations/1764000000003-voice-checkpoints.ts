@@ -10,7 +10,7 @@ export class VoiceCheckpoints1764000000003 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE TABLE status_bus_voice_checkpoints (
+      CREATE TABLE IF NOT EXISTS status_bus_voice_checkpoints (
         room_id text NOT NULL,
         session_id text NOT NULL,
         last_seq bigint NOT NULL,

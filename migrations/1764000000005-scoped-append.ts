@@ -24,7 +24,7 @@ export class ScopedAppend1764000000005 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE FUNCTION status_bus_append(batch json, after_entry uuid, channel text)
+      CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid, channel text)
         RETURNS TABLE (entry_id uuid, seq bigint)
         LANGUAGE plpgsql AS $$
       DECLARE

@@ -11,7 +11,7 @@ export class VoiceSessions1764000000006 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE TABLE status_bus_voice_sessions (
+      CREATE TABLE IF NOT EXISTS status_bus_voice_sessions (
         room_id text NOT NULL,
         session_id text NOT NULL,
         instance_id text NOT NULL,

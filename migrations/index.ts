@@ -7,8 +7,10 @@ import { ScopedAppend1764000000005 } from './1764000000005-scoped-append';
 import { VoiceSessions1764000000006 } from './1764000000006-voice-sessions';
 
 /**
- * The migrations of the status log, oldest first. Add them to your own TypeORM data source's
- * `migrations` to run them with yours, or let the module run them (`postgres.migrationsRun`).
+ * The migrations of the status log, oldest first. Run them with `npx nest-status-bus migrate`,
+ * let the module run them (`postgres.migrationsRun`), or add them to your own TypeORM data
+ * source's `migrations`. Every one is idempotent (`IF NOT EXISTS`, `CREATE OR REPLACE`), so they
+ * can run again under another runner's table: ways of running them can be mixed.
  */
 export const STATUS_BUS_MIGRATIONS = [
   CreateStatusBusEntries1764000000000,

@@ -25,11 +25,9 @@ export {
   StatusBusConfigError,
   StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
-export { PostgresStatusBackend } from './backends/postgres/postgres-status.backend';
+// The PostgreSQL backend and the embedded server need pg and typeorm: `nest-status-bus/postgres`.
 export type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
 export { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../migrations';
-export { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';
-export type { EmbeddedPostgresOptions } from './embedded/embedded-postgres.server';
 export { StatusPostedEvent } from './cqrs/status-posted.event';
 export { VOICE_CHANNEL } from './voice/voice-channel.interface';
 export type { VoiceChannel, InjectTextOptions } from './voice/voice-channel.interface';
@@ -45,7 +43,7 @@ export type { DelegationCheck, DelegationDecision } from './delegation/delegatio
 export type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
 export { DEFAULT_ROOM_ID } from './entry/status-room';
 export type { StatusAdminOptions } from './admin/status-admin-options.interface';
-export { PostStatusEntryDto, StatusEntryResponseDto } from './admin/post-status-entry.dto';
+// The admin API's OpenAPI body classes carry @nestjs/swagger decorators: `nest-status-bus/admin`.
 export type { StatusBusDefinitionExtras } from './status-bus.module-definition';
 export { setupStatusAdminOpenApi } from './admin/status-admin.openapi';
 export { STATUS_BACKEND_CONFORMANCE } from './testing/status-backend.conformance';

@@ -1,10 +1,6 @@
 import { ConfigurableModuleBuilder, DynamicModule } from '@nestjs/common';
-import { createStatusAdminController } from './admin/status-admin.controller';
-import { StatusAdminGuard } from './admin/status-admin.guard';
-import { StatusStreams } from './admin/status-streams';
+import type * as AdminPart from './admin/status-admin.part';
 import { StatusAdminOptions } from './admin/status-admin-options.interface';
-import { STATUS_ADMIN_OPTIONS } from './admin/status-admin.constants';
-import { adminPath, resolveAdminOptions } from './admin/resolve-admin-options';
 import { StatusBusModuleOptions } from './status-bus-options.interface';
 
 /** Options fixed when the module is defined, for `forRoot` and `forRootAsync` alike. */
@@ -20,16 +16,13 @@ function withAdmin(
   admin: StatusAdminOptions | undefined,
 ): DynamicModule {
   if (!admin) return definition;
+  // Loaded only by applications that serve the admin API.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const part = require('./admin/status-admin.part') as typeof AdminPart;
   return {
     ...definition,
-    controllers: [...(definition.controllers ?? []), createStatusAdminController(adminPath(admin))],
-    providers: [
-      ...(definition.providers ?? []),
-      // Resolved by a factory so that a missing token stops the application as it starts.
-      { provide: STATUS_ADMIN_OPTIONS, useFactory: () => resolveAdminOptions(admin) },
-      StatusAdminGuard,
-      StatusStreams,
-    ],
+    controllers: [...(definition.controllers ?? []), ...part.adminControllers(admin)],
+    providers: [...(definition.providers ?? []), ...part.adminProviders(admin)],
   };
 }
 

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PostgresStatusBackend } from './backends/postgres/postgres-status.backend';
+import type * as PostgresPart from './backends/postgres/postgres-status.backend';
 import { InMemoryStatusBackend } from './backends/in-memory-status.backend';
 import { StatusBackend } from './backends/status-backend';
 import { StatusSink } from './delivery/status-sink';
@@ -21,6 +21,17 @@ import {
 import { StatusBusModuleOptions } from './status-bus-options.interface';
 import { ResolvedStatusBusOptions, resolveStatusBusOptions } from './status-bus-options';
 import { StatusBusService } from './status-bus.service';
+import { loadPart } from './util/optional-part';
+
+/** The PostgreSQL backend, loaded only by applications that use it (it needs pg and typeorm). */
+function postgresPart(): typeof PostgresPart {
+  return loadPart(
+    'StatusBusModule option postgres',
+    ['pg', 'typeorm'],
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, see above
+    () => require('./backends/postgres/postgres-status.backend') as typeof PostgresPart,
+  );
+}
 
 /**
  * The status bus for a Nest application.
@@ -45,7 +56,7 @@ import { StatusBusService } from './status-bus.service';
       provide: STATUS_BACKEND,
       useFactory: (options: ResolvedStatusBusOptions): StatusBackend => {
         if (options.backend) return options.backend;
-        if (options.postgres) return new PostgresStatusBackend(options.postgres);
+        if (options.postgres) return new (postgresPart().PostgresStatusBackend)(options.postgres);
         return new InMemoryStatusBackend(options.maxEntries);
       },
       inject: [STATUS_BUS_OPTIONS],

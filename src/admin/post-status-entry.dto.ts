@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from './openapi.decorators';
 import { STATUS_LEVELS } from '../entry/status-level';
 import type { StatusLevel } from '../entry/status-level';
 

@@ -25,7 +25,7 @@ import {
   ApiProduces,
   ApiQuery,
   ApiTags,
-} from '@nestjs/swagger';
+} from './openapi.decorators';
 import type { Request, Response } from 'express';
 import { StatusFilter } from '../backends/status-backend';
 import { StatusEntryJson } from '../entry/status-entry';

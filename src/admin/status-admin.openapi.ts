@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type * as Swagger from '@nestjs/swagger';
 import { StatusBusModule } from '../status-bus.module';
+import { loadPart } from '../util/optional-part';
 
 /**
  * Serves the OpenAPI description of the admin API: the UI at `/{path}` and the JSON at
@@ -14,7 +15,13 @@ import { StatusBusModule } from '../status-bus.module';
 export function setupStatusAdminOpenApi(
   app: INestApplication,
   path = 'status/openapi',
-): OpenAPIObject {
+): Swagger.OpenAPIObject {
+  const { DocumentBuilder, SwaggerModule } = loadPart(
+    'setupStatusAdminOpenApi',
+    ['@nestjs/swagger'],
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peer, loaded on use
+    () => require('@nestjs/swagger') as typeof Swagger,
+  );
   const config = new DocumentBuilder()
     .setTitle('Status bus admin API')
     .setDescription('Read, post and follow the status entries of a multi-agent system.')

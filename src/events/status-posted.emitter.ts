@@ -1,18 +1,41 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Type } from '@nestjs/common';
 import { LazyModuleLoader, ModuleRef } from '@nestjs/core';
 import {
   EventEmitter2,
   EventEmitterModule,
   EventEmitterReadinessWatcher,
 } from '@nestjs/event-emitter';
-// Not re-exported by the package index; needed to register listeners on an emitter we load.
-import { EventSubscribersLoader } from '@nestjs/event-emitter/dist/event-subscribers.loader';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
 import { STATUS_BUS_OPTIONS, STATUS_POSTED } from '../status-bus.constants';
 import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { applicationProviderOrLoad } from '../util/application-provider';
+
+/** The module loaded when the application has no emitter of its own. */
+const emitterModule: DynamicModule = EventEmitterModule.forRoot();
+
+/**
+ * The provider of `EventEmitterModule` that registers the `@OnEvent` handlers, taken from the
+ * module's own definition: the package exports neither the class nor its file (a deep import
+ * fails on packages with an `exports` map, as `@nestjs/event-emitter` 12 has). Nest calls no
+ * bootstrap hook in a lazily loaded module, so the bus calls this one's itself.
+ */
+export function subscribersLoader(module: DynamicModule): Type<{ onApplicationBootstrap(): void }> {
+  const loader = module.providers?.find(
+    (p): p is Type<{ onApplicationBootstrap(): void }> =>
+      typeof p === 'function' &&
+      typeof (p.prototype as { onApplicationBootstrap?: unknown }).onApplicationBootstrap ===
+        'function',
+  );
+  if (!loader) {
+    throw new Error(
+      'EventEmitterModule.forRoot() has no provider with a bootstrap hook; import ' +
+        'EventEmitterModule.forRoot() in your application so that status_posted reaches @OnEvent handlers',
+    );
+  }
+  return loader;
+}
 
 /**
  * Emits every entry as `status_posted` through `@nestjs/event-emitter`.
@@ -38,8 +61,8 @@ export class StatusPostedEmitter implements StatusSink {
       this.moduleRef,
       this.lazyModuleLoader,
       EventEmitter2,
-      () => EventEmitterModule.forRoot(),
-      (module) => module.get(EventSubscribersLoader).onApplicationBootstrap(),
+      () => emitterModule,
+      (module) => module.get(subscribersLoader(emitterModule)).onApplicationBootstrap(),
     );
     if (!loaded) await this.applicationEmitterReady();
     // Handlers are called in log order, synchronously; their promises are not awaited, so a

@@ -1,10 +1,10 @@
 import {
   InMemoryStatusBackend,
-  PostgresStatusBackend,
   STATUS_BACKEND_CONFORMANCE,
   StatusBackend,
   StatusBackendUnderTest,
 } from '../../src';
+import { PostgresStatusBackend } from '../../src/postgres';
 import { ArrayStatusBackend } from '../support/array-status.backend';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 

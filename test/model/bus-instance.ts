@@ -1,9 +1,5 @@
-import {
-  PostgresStatusBackend,
-  STATUS_BACKEND,
-  StatusBusService,
-  StatusEntryJson,
-} from '../../src';
+import { STATUS_BACKEND, StatusBusService, StatusEntryJson } from '../../src';
+import { PostgresStatusBackend } from '../../src/postgres';
 import { startBusApp, BusApp } from '../support/bus-app';
 
 /** An entry as a subscriber received it: its wire form and its id. */

@@ -9,14 +9,15 @@ import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import {
-  PostgresStatusBackend,
   STATUS_BACKEND,
+  STATUS_BUS_MIGRATIONS,
   STATUS_BUS_MIGRATIONS_TABLE,
   STATUS_POSTED,
   StatusBusModule,
   StatusBusService,
   StatusEntry,
 } from '../../src';
+import { PostgresStatusBackend } from '../../src/postgres';
 import { eventually, startBusApp } from '../support/bus-app';
 import { sharedDatabase } from '../support/shared-database';
 import { migratedDataSource } from '../support/test-database';
@@ -86,39 +87,69 @@ describe('the PostgreSQL store', () => {
     await source.destroy();
   });
 
-  it('runs and reverts its migrations through the TypeORM CLI (npm run migration:run / migration:revert)', () => {
+  it('runs and reverts its migrations from the command line (npx nest-status-bus migrate / revert)', () => {
     const cli = (command: string) =>
       execFileSync('npm', ['run', '--silent', command], {
         env: { ...process.env, DATABASE_URL: shared.db.url },
         encoding: 'utf8',
       });
     const run = cli('migration:run');
-    expect(run).toMatch(/CreateStatusBusEntries1764000000000 has been executed successfully/);
-    expect(run).toMatch(/AppendAfterPredecessor1764000000001 has been executed successfully/);
-    expect(run).toMatch(/AddRooms1764000000002 has been executed successfully/);
-    expect(run).toMatch(/VoiceCheckpoints1764000000003 has been executed successfully/);
-    expect(run).toMatch(/NotifyWithEntries1764000000004 has been executed successfully/);
-    expect(run).toMatch(/ScopedAppend1764000000005 has been executed successfully/);
-    expect(run).toMatch(/VoiceSessions1764000000006 has been executed successfully/);
-    expect(cli('migration:revert')).toMatch(
-      /VoiceSessions1764000000006 has been reverted successfully/,
+    for (const name of STATUS_BUS_MIGRATIONS.map((m) => m.name)) {
+      expect(run).toContain(`Applied ${name}`);
+    }
+    expect(cli('migration:run')).toBe('Nothing to do: the schema is up to date.\n');
+    for (const name of STATUS_BUS_MIGRATIONS.map((m) => m.name).reverse()) {
+      expect(cli('migration:revert')).toBe(`Reverted ${name}\n`);
+    }
+  });
+
+  it('starts with migrationsRun after the migrations ran through the application’s own data source', async () => {
+    // Recorded in the application's table (`migrations`), not in the bus's.
+    const source = new DataSource({
+      type: 'postgres',
+      url: shared.db.url,
+      migrations: STATUS_BUS_MIGRATIONS,
+    });
+    await source.initialize();
+    await source.runMigrations();
+    await source.destroy();
+    const { bus } = await start({ migrationsRun: true });
+    await bus.postAsync('exec', 'after both', 'ok');
+    expect((await bus.recent(1))[0]!.action).toBe('after both');
+    const recorded = await shared.db.query<{ name: string }>(
+      `SELECT name FROM ${STATUS_BUS_MIGRATIONS_TABLE}`,
     );
-    expect(cli('migration:revert')).toMatch(
-      /ScopedAppend1764000000005 has been reverted successfully/,
-    );
-    expect(cli('migration:revert')).toMatch(
-      /NotifyWithEntries1764000000004 has been reverted successfully/,
-    );
-    expect(cli('migration:revert')).toMatch(
-      /VoiceCheckpoints1764000000003 has been reverted successfully/,
-    );
-    expect(cli('migration:revert')).toMatch(/AddRooms1764000000002 has been reverted successfully/);
-    expect(cli('migration:revert')).toMatch(
-      /AppendAfterPredecessor1764000000001 has been reverted successfully/,
-    );
-    expect(cli('migration:revert')).toMatch(
-      /CreateStatusBusEntries1764000000000 has been reverted successfully/,
-    );
+    expect(recorded).toHaveLength(STATUS_BUS_MIGRATIONS.length);
+  });
+
+  it('answers the command line without a database, or with one it cannot reach, without printing the URL', () => {
+    const cli = (args: string[], env: Record<string, string | undefined>) => {
+      try {
+        execFileSync(
+          process.execPath,
+          ['-r', 'ts-node/register/transpile-only', 'src/cli/nest-status-bus.ts', ...args],
+          {
+            env: { ...process.env, ...env },
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        return { code: 0, stderr: '' };
+      } catch (err) {
+        const e = err as { status: number; stderr: string };
+        return { code: e.status, stderr: e.stderr };
+      }
+    };
+    expect(cli(['migrate'], { DATABASE_URL: undefined })).toEqual({
+      code: 2,
+      stderr: 'No database: pass --url <postgres url> or set DATABASE_URL.\n',
+    });
+    const secret = 'postgres://bus:s3cret-pass@127.0.0.1:1/nowhere';
+    const failed = cli(['migrate', '--url', secret], {});
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^nest-status-bus migrate failed: /);
+    expect(failed.stderr).not.toContain('s3cret-pass');
+    expect(cli(['frobnicate'], {}).code).toBe(2);
   });
 
   it('keeps entries stored before rooms existed readable, in the default room', async () => {

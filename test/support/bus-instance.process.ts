@@ -15,13 +15,13 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
-  PostgresStatusBackend,
   STATUS_BACKEND,
   STATUS_POSTED,
   StatusBusModule,
   StatusBusService,
   StatusEntry,
 } from '../../src';
+import { PostgresStatusBackend } from '../../src/postgres';
 
 type Command =
   | { type: 'post'; count: number; prefix: string; paceMs?: number }

@@ -2,12 +2,12 @@ import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Client, type ClientConfig, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../../../migrations';
 import { StatusEntry } from '../../entry/status-entry';
 import { JsonValue } from '../../entry/status-entry.validation';
 import { StatusLevel } from '../../entry/status-level';
 import { StatusBusConfigError } from '../../errors/status-bus.errors';
 import { StatusBackend, StatusFilter, StopWatching } from '../status-backend';
+import { runStatusBusMigrations } from './postgres-migrations';
 import { PostgresNotificationListener } from './postgres-notification-listener';
 import { PostgresStatusOptions } from './postgres-status-options.interface';
 
@@ -27,12 +27,6 @@ interface EntryRow {
 const COLUMNS = `seq, entry_id,
   to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS ts,
   agent_id, action, status, detail, metadata, room_id`;
-
-/**
- * First key of the advisory lock held while the bus's migrations run; the second is derived from
- * the schema they run in, so buses in different schemas never wait for each other.
- */
-const MIGRATION_LOCK_KEY = 1937072451;
 
 /** PostgreSQL's longest identifier, in bytes: a channel name is one. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -394,34 +388,8 @@ export class PostgresStatusBackend extends StatusBackend {
 
   /** Runs the bus's own migrations on a short-lived data source with the same connection. */
   private async runMigrations(): Promise<void> {
-    const source = new DataSource({
-      ...(this.dataSource!.options as object),
-      type: 'postgres',
-      entities: [],
-      subscribers: [],
-      migrations: STATUS_BUS_MIGRATIONS,
-      migrationsTableName: STATUS_BUS_MIGRATIONS_TABLE,
-      migrationsRun: false,
-      synchronize: false,
-      poolSize: 2,
-    });
-    await source.initialize();
-    // Instances starting together would race to create the table: one migrates, the others
-    // wait on this lock and then find nothing left to do.
-    const lock = source.createQueryRunner();
-    try {
-      await lock.query('SELECT pg_advisory_lock($1, hashtext(current_schema()))', [
-        MIGRATION_LOCK_KEY,
-      ]);
-      const applied = await source.runMigrations({ transaction: 'each' });
-      for (const m of applied) this.logger.log(`Applied migration ${m.name}`);
-    } finally {
-      await lock
-        .query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [MIGRATION_LOCK_KEY])
-        .catch(() => undefined);
-      await lock.release();
-      await source.destroy();
-    }
+    const applied = await runStatusBusMigrations(this.dataSource!.options);
+    for (const name of applied) this.logger.log(`Applied migration ${name}`);
   }
 
   /** The schema of the table this bus's statements resolve to, through the search path. */
@@ -441,8 +409,8 @@ export class PostgresStatusBackend extends StatusBackend {
     );
     if (!rows[0]?.ok) {
       throw new StatusBusConfigError(
-        'The status_bus_entries table is missing or not up to date. Run the migrations (npm run migration:run, or ' +
-          'add STATUS_BUS_MIGRATIONS to your data source) or set postgres.migrationsRun: true.',
+        'The status_bus_entries table is missing or not up to date. Run the migrations ' +
+          '(DATABASE_URL=... npx nest-status-bus migrate), or set postgres.migrationsRun: true.',
       );
     }
   }
