@@ -26,7 +26,6 @@ import {
   ApiQuery,
   ApiTags,
 } from './openapi.decorators';
-import type { Request, Response } from 'express';
 import { StatusFilter } from '../backends/status-backend';
 import { StatusEntryJson } from '../entry/status-entry';
 import { STATUS_LEVELS, StatusLevel } from '../entry/status-level';
@@ -44,6 +43,7 @@ import { SERVES_OWN_LOGIN, StatusAdminGuard, UNAUTHORIZED_REQUESTS } from './sta
 import { StatusBusExceptionFilter } from './status-bus-exception.filter';
 import { renderStatusDashboard } from './status-dashboard.page';
 import { readPostBody } from './post-body';
+import { rawHttp } from './raw-http';
 import { StatusStreams } from './status-streams';
 
 /** Parses `n` from a query string; absent means the default. */
@@ -131,14 +131,17 @@ export function createStatusAdminController(path: string): Type<unknown> {
     @HttpCode(HttpStatus.CREATED)
     @ApiBody({ type: PostStatusEntryDto })
     @ApiCreatedResponse({ type: StatusEntryResponseDto, description: 'The stored entry' })
-    async post(@Body() body: unknown, @Req() request: Request): Promise<StatusEntryJson> {
+    async post(
+      @Body() body: unknown,
+      @Headers('content-length') contentLength?: string,
+    ): Promise<StatusEntryJson> {
       if (!this.options.allowPost) {
         throw new HttpException(
           'Posting over HTTP is disabled (admin.allowPost: false)',
           HttpStatus.METHOD_NOT_ALLOWED,
         );
       }
-      const post = readPostBody(body, request.headers['content-length'], this.options.maxBodyBytes);
+      const post = readPostBody(body, contentLength, this.options.maxBodyBytes);
       const entry = await this.bus.postAsync(post.agent_id, post.action, post.status, {
         detail: post.detail,
         metadata: post.metadata,
@@ -154,8 +157,8 @@ export function createStatusAdminController(path: string): Type<unknown> {
     @ApiProduces('text/event-stream')
     @ApiOkResponse({ description: 'Server-Sent Events; id is the seq; resumes from Last-Event-ID' })
     async stream(
-      @Req() request: Request,
-      @Res() response: Response,
+      @Req() request: unknown,
+      @Res() response: unknown,
       @Query('agent_id') agentId?: string,
       @Query('status') status?: string,
       @Query('room_id') roomId?: string,
@@ -171,7 +174,7 @@ export function createStatusAdminController(path: string): Type<unknown> {
           );
         }
       }
-      await this.streams.serve(request, response, {
+      await this.streams.serve(rawHttp(request, response), {
         filter: filterParams(agentId, status, roomId),
         lastEventId: resumeAfter,
       });
@@ -181,18 +184,20 @@ export function createStatusAdminController(path: string): Type<unknown> {
     @SetMetadata(SERVES_OWN_LOGIN, true)
     @ApiProduces('text/html')
     @ApiOkResponse({ description: 'The live dashboard page' })
-    dashboard(@Req() request: Request, @Res() response: Response): void {
+    dashboard(@Req() request: object, @Res() response: unknown): void {
       // The page holds no data. Without a token it still comes (with 401), so the browser can
       // show its token form; every request for data then carries the token.
       const authorized = !UNAUTHORIZED_REQUESTS.has(request);
-      response
-        .status(authorized ? HttpStatus.OK : HttpStatus.UNAUTHORIZED)
-        .type('html')
-        .setHeader(
-          'Content-Security-Policy',
+      const http = rawHttp(request, response);
+      http.takeOver();
+      const page = renderStatusDashboard(path);
+      http.response.writeHead(authorized ? HttpStatus.OK : HttpStatus.UNAUTHORIZED, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': Buffer.byteLength(page),
+        'Content-Security-Policy':
           "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-        )
-        .send(renderStatusDashboard(path));
+      });
+      http.response.end(page);
     }
   }
   return StatusAdminController;

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import {
   InvalidStatusEntryError,
   InvalidStatusQueryError,
@@ -12,15 +12,22 @@ import {
  */
 @Catch(StatusBusError)
 export class StatusBusExceptionFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(error: StatusBusError, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response: unknown = host.switchToHttp().getResponse();
     const badInput =
       error instanceof InvalidStatusEntryError || error instanceof InvalidStatusQueryError;
     const status = badInput ? HttpStatus.BAD_REQUEST : HttpStatus.SERVICE_UNAVAILABLE;
-    response.status(status).json({
-      statusCode: status,
-      error: badInput ? 'Bad Request' : 'Service Unavailable',
-      message: error.message,
-    });
+    // Through the platform's adapter: Express and Fastify answer differently.
+    this.adapterHost.httpAdapter.reply(
+      response,
+      {
+        statusCode: status,
+        error: badInput ? 'Bad Request' : 'Service Unavailable',
+        message: error.message,
+      },
+      status,
+    );
   }
 }

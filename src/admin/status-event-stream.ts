@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { matchesFilter, StatusFilter } from '../backends/status-backend';
 import { Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusBusService } from '../status-bus.service';
+import type { RawHttp } from './raw-http';
 
 /** How many entries one replay read asks for. */
 const PAGE = 1000;
@@ -66,17 +67,19 @@ export class StatusEventStream {
   private stall: NodeJS.Timeout | undefined;
   private unsubscribe: Unsubscribe | undefined;
 
+  private readonly response: ServerResponse;
+
   constructor(
     private readonly bus: StatusBusService,
-    private readonly request: IncomingMessage,
-    private readonly response: ServerResponse,
+    private readonly http: RawHttp,
     private readonly options: StatusEventStreamOptions,
     private readonly onClosed: () => void,
   ) {
     this.lastSent = options.lastEventId ?? 0;
+    this.response = http.response;
     // Before anything is awaited: a client may leave while the stream is being opened.
-    request.once('close', () => this.close());
-    response.once('close', () => this.close());
+    http.request.once('close', () => this.close());
+    http.response.once('close', () => this.close());
   }
 
   /** Whether the stream has ended (or its client left). */
@@ -103,6 +106,7 @@ export class StatusEventStream {
       throw err;
     }
     if (this.closed) return;
+    this.http.takeOver();
     this.response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',

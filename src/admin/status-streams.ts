@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusBusClosedError } from '../errors/status-bus.errors';
 import { StatusBusService } from '../status-bus.service';
 import type { ResolvedStatusAdminOptions } from './resolve-admin-options';
 import { STATUS_ADMIN_OPTIONS } from './status-admin.constants';
+import type { RawHttp } from './raw-http';
 import { StatusEventStream, StatusEventStreamOptions } from './status-event-stream';
 
 /**
@@ -29,15 +29,13 @@ export class StatusStreams implements BeforeApplicationShutdown {
 
   /** Serves one client's stream; rejects before answering if it cannot be served. */
   async serve(
-    request: IncomingMessage,
-    response: ServerResponse,
+    http: RawHttp,
     options: Pick<StatusEventStreamOptions, 'filter' | 'lastEventId'>,
   ): Promise<void> {
     if (this.closing) throw new StatusBusClosedError('stream');
     const stream = new StatusEventStream(
       this.bus,
-      request,
-      response,
+      http,
       {
         ...options,
         heartbeatMs: this.options.heartbeatMs,
