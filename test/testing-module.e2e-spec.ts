@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ManualClock, StatusBusService, StatusBusTestingModule, StatusBusTestKit } from '../src';
+import {
+  DelegationGuardService,
+  ManualClock,
+  StatusBusService,
+  StatusBusTestingModule,
+  StatusBusTestKit,
+} from '../src';
 
 @Injectable()
 class ExecAgent {
@@ -56,6 +62,18 @@ describe('StatusBusTestingModule', () => {
     expect(await kit.bus.recentText()).toBe(
       '[06:39:28] exec: a \u2192 ok\n[06:39:29] exec: b \u2192 ok',
     );
+    await app.close();
+  });
+
+  it('runs the README testing snippet: after idle(), the guard refuses within the window', async () => {
+    const { app, kit, agent } = await start();
+    agent.run();
+    await kit.waitFor((e) => e.status === 'completed');
+    await kit.idle();
+    kit.clock.advance(4_999);
+    expect((await app.get(DelegationGuardService).check()).allowed).toBe(false);
+    kit.clock.advance(1);
+    expect((await app.get(DelegationGuardService).check()).allowed).toBe(true);
     await app.close();
   });
 });
