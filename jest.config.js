@@ -4,6 +4,8 @@ module.exports = {
   rootDir: '.',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  // The consumer applications' own sources and installs are theirs, not the suite's.
+  modulePathIgnorePatterns: ['<rootDir>/test/consumers/fixtures', '<rootDir>/dist'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
     // Type-checking runs once in `npm run typecheck`; per-file transpiling keeps jest fast.

