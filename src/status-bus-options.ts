@@ -7,6 +7,7 @@ import { isStatusLevel, StatusLevel } from './entry/status-level';
 import { DEFAULT_ROOM_ID } from './entry/status-room';
 import type { VoiceChannel, InjectTextOptions } from './voice/voice-channel.interface';
 import type { VoicePolicy, VoiceRule } from './voice/voice-policy';
+import { VoiceStore } from './voice/voice-store';
 import { describeValue } from './errors/describe-value';
 import { StatusBusConfigError } from './errors/status-bus.errors';
 import { StatusBusModuleOptions } from './status-bus-options.interface';
@@ -48,6 +49,7 @@ export interface ResolvedVoiceOptions {
   receiptAgentId: string;
   sessionLeaseMs: number;
   noSessionGraceMs: number;
+  store: VoiceStore | undefined;
 }
 
 export interface ResolvedDelegationOptions {
@@ -160,6 +162,13 @@ function checkRules(rules: unknown): VoiceRule[] {
   return rules as VoiceRule[];
 }
 
+function checkStore(store: unknown): VoiceStore | undefined {
+  if (store !== undefined && !(store instanceof VoiceStore)) {
+    fail('voice.store', `must extend VoiceStore, got ${describeValue(store)}`);
+  }
+  return store;
+}
+
 function resolveVoice(o: StatusBusModuleOptions): ResolvedVoiceOptions {
   const v = o.voice ?? {};
   const agents = nonEmptyStrings('voice.agents', v.agents, ['exec']);
@@ -205,5 +214,6 @@ function resolveVoice(o: StatusBusModuleOptions): ResolvedVoiceOptions {
     receiptAgentId: v.receiptAgentId ?? 'voice',
     sessionLeaseMs: positiveInteger('voice.sessionLeaseMs', v.sessionLeaseMs, 15_000),
     noSessionGraceMs: positiveInteger('voice.noSessionGraceMs', v.noSessionGraceMs, 500),
+    store: checkStore(v.store),
   };
 }

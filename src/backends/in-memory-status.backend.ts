@@ -1,19 +1,6 @@
 import { StatusEntry } from '../entry/status-entry';
 import { matchesFilter, StatusBackend, StatusFilter } from './status-backend';
 
-/** The speak-once checkpoint in a map: claims `seq` for a session unless it has it already. */
-export function claimInMemory(
-  checkpoints: Map<string, number>,
-  roomId: string,
-  sessionId: string,
-  seq: number,
-): boolean {
-  const key = `${roomId}\u0000${sessionId}`;
-  if ((checkpoints.get(key) ?? 0) >= seq) return false;
-  checkpoints.set(key, seq);
-  return true;
-}
-
 /** The default number of entries {@link InMemoryStatusBackend} keeps. */
 export const DEFAULT_MAX_ENTRIES = 500;
 
@@ -28,7 +15,6 @@ export class InMemoryStatusBackend extends StatusBackend {
   private lastSeq = 0;
   /** The kept entries by id: an append retried while they are kept stores nothing twice. */
   private readonly byId = new Map<string, StatusEntry>();
-  private readonly voiceCheckpoints = new Map<string, number>();
   /** Keys `room`, `\0agent` and `room\0agent` of every completion, and '' once any. */
   private readonly completions = new Set<string>();
 
@@ -58,14 +44,6 @@ export class InMemoryStatusBackend extends StatusBackend {
 
   override async hasCompleted(agentId?: string, roomId?: string): Promise<boolean> {
     return this.completions.has(`${roomId ?? ''}\u0000${agentId ?? ''}`);
-  }
-
-  override async claimVoiceDelivery(
-    roomId: string,
-    sessionId: string,
-    seq: number,
-  ): Promise<boolean> {
-    return claimInMemory(this.voiceCheckpoints, roomId, sessionId, seq);
   }
 
   override async head(): Promise<number> {

@@ -81,30 +81,6 @@ export abstract class StatusBackend {
    */
   watch?(onAppended: (position?: number) => void): Promise<StopWatching>;
 
-  /**
-   * Records that the voice session `sessionId` of `roomId` is being told the entry at `seq`,
-   * unless it was already told that entry or a later one: resolves `true` when this caller
-   * may speak it. Atomic across instances, kept across restarts: a session hears each entry
-   * once. Backends without it get a checkpoint in process memory.
-   */
-  claimVoiceDelivery?(roomId: string, sessionId: string, seq: number): Promise<boolean>;
-
-  /**
-   * Records that the instance `holder` has the live voice sessions `sessionIds` in `roomId`,
-   * until `leaseMs` from now, in place of what it held in that room before (none: it holds no
-   * session there any more). Implemented by backends that several instances share, together
-   * with `voiceSessionsHeld`; a session moved to another instance is held by that one.
-   */
-  holdVoiceSessions?(
-    holder: string,
-    roomId: string,
-    sessionIds: readonly string[],
-    leaseMs: number,
-  ): Promise<void>;
-
-  /** Whether any instance holds a voice session in `roomId` whose lease has not run out. */
-  voiceSessionsHeld?(roomId: string): Promise<boolean>;
-
   /** Releases connections. Called once, after the last `append`. */
   async close(): Promise<void> {}
 }

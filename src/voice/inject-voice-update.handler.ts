@@ -1,6 +1,5 @@
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { claimInMemory } from '../backends/in-memory-status.backend';
 import { StatusBackend } from '../backends/status-backend';
 import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
@@ -13,6 +12,8 @@ import { VoiceChannel } from './voice-channel.interface';
 import { VoiceChannelResolver } from './voice-channel.resolver';
 import { VoiceDeliveryOutcome, VoicePolicy } from './voice-policy';
 import { VoiceSessionLeases } from './voice-session-leases';
+import { VoiceStore } from './voice-store';
+import { voiceStoreFor } from './voice-store.for';
 import { QueuedUpdate, VoiceSessionQueue } from './voice-session-queue';
 
 /** The checkpoint of a room's own decisions (a "no voice session" receipt), beside its sessions'. */
@@ -45,8 +46,8 @@ export class InjectVoiceUpdateHandler
   private stopped = false;
   /** `when_idle` updates waiting, per session. */
   private readonly queues = new Map<unknown, VoiceSessionQueue>();
-  /** The speak-once checkpoint for backends that keep none. */
-  private readonly localCheckpoints = new Map<string, number>();
+  /** The speak-once checkpoints and the session leases. */
+  private readonly store: VoiceStore;
 
   constructor(
     private readonly resolver: VoiceChannelResolver,
@@ -54,12 +55,17 @@ export class InjectVoiceUpdateHandler
     @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
   ) {
-    this.leases = new VoiceSessionLeases(backend, options.voice.sessionLeaseMs, async (roomId) => {
-      const channel = this.resolver.channel;
-      if (!channel) return [];
-      const sessions = await this.call(() => channel.getRoomSessions(roomId), 'getRoomSessions');
-      return sessions.map((s) => this.sessionId(channel, s));
-    });
+    this.store = options.voice.store ?? voiceStoreFor(backend);
+    this.leases = new VoiceSessionLeases(
+      this.store,
+      options.voice.sessionLeaseMs,
+      async (roomId) => {
+        const channel = this.resolver.channel;
+        if (!channel) return [];
+        const sessions = await this.call(() => channel.getRoomSessions(roomId), 'getRoomSessions');
+        return sessions.map((s) => this.sessionId(channel, s));
+      },
+    );
   }
 
   /** @internal Stops listening for idle sessions and lets this instance's sessions go. */
@@ -235,9 +241,7 @@ export class InjectVoiceUpdateHandler
   }
 
   private claim(roomId: string, sessionId: string, seq: number): Promise<boolean> {
-    if (this.backend.claimVoiceDelivery)
-      return this.backend.claimVoiceDelivery(roomId, sessionId, seq);
-    return Promise.resolve(claimInMemory(this.localCheckpoints, roomId, sessionId, seq));
+    return this.store.claim(roomId, sessionId, seq);
   }
 
   private call<T>(work: () => T | Promise<T>, what: string): Promise<T> {

@@ -1,6 +1,7 @@
 import { StatusEntry } from '../entry/status-entry';
 import { StatusLevel } from '../entry/status-level';
 import { InjectTextOptions, VoiceChannel } from './voice-channel.interface';
+import type { VoiceStore } from './voice-store';
 import { VoiceRule } from './voice-policy';
 
 /** Which entries are told to the voice agent, where, and how. */
@@ -35,6 +36,11 @@ export interface VoiceInjectionOptions {
   receipts?: boolean;
   /** The agent id receipts are posted as. @default 'voice' */
   receiptAgentId?: string;
+  /**
+   * Where the speak-once checkpoints and the session leases are kept.
+   * @default beside the log in PostgreSQL with the PostgreSQL backend, in memory otherwise
+   */
+  store?: VoiceStore;
   /**
    * How long an instance's hold on its live voice sessions lasts in a store shared by several
    * instances; renewed every third of it while the sessions live. An instance that dies

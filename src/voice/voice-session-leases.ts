@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { StatusBackend } from '../backends/status-backend';
+import { VoiceStore } from './voice-store';
 
 /**
  * This instance's hold on its live voice sessions, in a store that several instances share,
@@ -23,14 +23,14 @@ export class VoiceSessionLeases {
    * @param sessionsOf the ids of this instance's live sessions in a room, asked of the channel
    */
   constructor(
-    private readonly backend: StatusBackend,
+    private readonly store: VoiceStore,
     private readonly leaseMs: number,
     private readonly sessionsOf: (roomId: string) => Promise<string[]>,
   ) {}
 
   /** Whether the store is shared, so that other instances' sessions must be asked for. */
   get shared(): boolean {
-    return !!this.backend.holdVoiceSessions && !!this.backend.voiceSessionsHeld;
+    return this.store.shared;
   }
 
   /** Holds `sessionIds` (none: lets the room go) as this instance's sessions in `roomId`. */
@@ -39,7 +39,7 @@ export class VoiceSessionLeases {
     const ids = [...sessionIds].sort().join('\u0000');
     const known = this.rooms.get(roomId);
     if (known ? known.ids === ids && Date.now() < known.renewAt : ids === '') return;
-    await this.backend.holdVoiceSessions!(this.holder, roomId, sessionIds, this.leaseMs);
+    await this.store.hold(this.holder, roomId, sessionIds, this.leaseMs);
     if (ids === '') {
       this.rooms.delete(roomId);
       return;
@@ -51,7 +51,7 @@ export class VoiceSessionLeases {
 
   /** Whether any instance (this one included) holds a live session in `roomId`. */
   heldAnywhere(roomId: string): Promise<boolean> {
-    return this.backend.voiceSessionsHeld!(roomId);
+    return this.store.held(roomId);
   }
 
   /** Lets every room go, so other instances need not wait for the leases to run out. */
@@ -61,9 +61,7 @@ export class VoiceSessionLeases {
     const rooms = [...this.rooms.keys()];
     this.rooms.clear();
     await Promise.all(
-      rooms.map((roomId) =>
-        this.backend.holdVoiceSessions!(this.holder, roomId, [], this.leaseMs).catch(() => {}),
-      ),
+      rooms.map((roomId) => this.store.hold(this.holder, roomId, [], this.leaseMs).catch(() => {})),
     );
   }
 
