@@ -8,7 +8,11 @@ import { CompletionProjection } from './delegation/completion-projection.handler
 import { CompletionReadModel } from './delegation/completion-read-model';
 import { DelegationGuardService } from './delegation/delegation-guard.service';
 import { StatusPostedEmitter } from './events/status-posted.emitter';
+import { DELEGATION_OPTIONS, resolveDelegationOptions } from './delegation/delegation-options';
 import { InjectVoiceUpdateHandler } from './voice/inject-voice-update.handler';
+import { resolveVoiceOptions, ResolvedVoiceOptions, VOICE_OPTIONS } from './voice/voice-options';
+import { VOICE_STORE } from './voice/voice-store';
+import { voiceStoreFor } from './voice/voice-store.for';
 import { VoiceChannelResolver } from './voice/voice-channel.resolver';
 import { VoiceInjectionSaga } from './voice/voice-injection.saga';
 import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
@@ -60,6 +64,24 @@ function postgresPart(): typeof PostgresPart {
         return new InMemoryStatusBackend(options.maxEntries);
       },
       inject: [STATUS_BUS_OPTIONS],
+    },
+    // Each part resolves its own options; a bad one stops the application as it starts.
+    {
+      provide: VOICE_OPTIONS,
+      useFactory: (options: StatusBusModuleOptions | undefined) => resolveVoiceOptions(options),
+      inject: [STATUS_BUS_MODULE_OPTIONS],
+    },
+    {
+      provide: DELEGATION_OPTIONS,
+      useFactory: (options: StatusBusModuleOptions | undefined) =>
+        resolveDelegationOptions(options),
+      inject: [STATUS_BUS_MODULE_OPTIONS],
+    },
+    {
+      provide: VOICE_STORE,
+      useFactory: (voice: ResolvedVoiceOptions, backend: StatusBackend) =>
+        voice.store ?? voiceStoreFor(backend),
+      inject: [VOICE_OPTIONS, STATUS_BACKEND],
     },
     StatusPostedEmitter,
     StatusEventBusPublisher,

@@ -3,8 +3,8 @@ import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
 import { describeValue } from '../errors/describe-value';
 import { InvalidStatusQueryError } from '../errors/status-bus.errors';
-import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
-import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { DELEGATION_OPTIONS } from './delegation-options';
+import type { ResolvedDelegationOptions } from './delegation-options';
 import { MAX_RECENT, StatusBusService } from '../status-bus.service';
 import { CompletionReadModel } from './completion-read-model';
 
@@ -42,12 +42,12 @@ export class DelegationGuardService implements OnApplicationBootstrap {
   constructor(
     private readonly readModel: CompletionReadModel,
     private readonly bus: StatusBusService,
-    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    @Inject(DELEGATION_OPTIONS) private readonly options: ResolvedDelegationOptions,
   ) {}
 
   /** Allowed, or refused with the reference message when a completion is younger than the window. */
   async check(check: DelegationCheck = {}): Promise<DelegationDecision> {
-    const windowMs = check.windowMs ?? this.options.delegation.windowMs;
+    const windowMs = check.windowMs ?? this.options.windowMs;
     if (!Number.isFinite(windowMs) || windowMs < 0) {
       throw new InvalidStatusQueryError(
         'windowMs',
@@ -63,9 +63,9 @@ export class DelegationGuardService implements OnApplicationBootstrap {
       lastCompleted = this.readModel.learn(scope, found ?? null);
     }
     if (!lastCompleted) return { allowed: true, lastCompleted: undefined, ageMs: undefined };
-    const ageMs = this.options.delegation.clock() - timestampMillis(lastCompleted.ts);
+    const ageMs = this.options.clock() - timestampMillis(lastCompleted.ts);
     if (ageMs >= windowMs) return { allowed: true, lastCompleted, ageMs };
-    if (this.options.delegation.postSkipped) this.postSkipped(check, lastCompleted, ageMs);
+    if (this.options.postSkipped) this.postSkipped(check, lastCompleted, ageMs);
     return { allowed: false, message: DELEGATION_REFUSED_MESSAGE, lastCompleted, ageMs };
   }
 

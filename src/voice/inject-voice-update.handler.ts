@@ -1,10 +1,7 @@
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { StatusBackend } from '../backends/status-backend';
 import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
-import { STATUS_BACKEND, STATUS_BUS_OPTIONS } from '../status-bus.constants';
-import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { StatusBusService } from '../status-bus.service';
 import { withTimeout } from '../util/with-timeout';
 import { InjectVoiceUpdateCommand, VoiceInjectionResult } from './inject-voice-update.command';
@@ -12,8 +9,9 @@ import { VoiceChannel } from './voice-channel.interface';
 import { VoiceChannelResolver } from './voice-channel.resolver';
 import { VoiceDeliveryOutcome, VoicePolicy } from './voice-policy';
 import { VoiceSessionLeases } from './voice-session-leases';
-import { VoiceStore } from './voice-store';
-import { voiceStoreFor } from './voice-store.for';
+import { VOICE_STORE, VoiceStore } from './voice-store';
+import { VOICE_OPTIONS } from './voice-options';
+import type { ResolvedVoiceOptions } from './voice-options';
 import { QueuedUpdate, VoiceSessionQueue } from './voice-session-queue';
 
 /** The checkpoint of a room's own decisions (a "no voice session" receipt), beside its sessions'. */
@@ -46,26 +44,19 @@ export class InjectVoiceUpdateHandler
   private stopped = false;
   /** `when_idle` updates waiting, per session. */
   private readonly queues = new Map<unknown, VoiceSessionQueue>();
-  /** The speak-once checkpoints and the session leases. */
-  private readonly store: VoiceStore;
 
   constructor(
     private readonly resolver: VoiceChannelResolver,
     private readonly bus: StatusBusService,
-    @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
-    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    @Inject(VOICE_STORE) private readonly store: VoiceStore,
+    @Inject(VOICE_OPTIONS) private readonly voice: ResolvedVoiceOptions,
   ) {
-    this.store = options.voice.store ?? voiceStoreFor(backend);
-    this.leases = new VoiceSessionLeases(
-      this.store,
-      options.voice.sessionLeaseMs,
-      async (roomId) => {
-        const channel = this.resolver.channel;
-        if (!channel) return [];
-        const sessions = await this.call(() => channel.getRoomSessions(roomId), 'getRoomSessions');
-        return sessions.map((s) => this.sessionId(channel, s));
-      },
-    );
+    this.leases = new VoiceSessionLeases(this.store, voice.sessionLeaseMs, async (roomId) => {
+      const channel = this.resolver.channel;
+      if (!channel) return [];
+      const sessions = await this.call(() => channel.getRoomSessions(roomId), 'getRoomSessions');
+      return sessions.map((s) => this.sessionId(channel, s));
+    });
   }
 
   /** @internal Stops listening for idle sessions and lets this instance's sessions go. */
@@ -162,7 +153,7 @@ export class InjectVoiceUpdateHandler
     const say = () =>
       this.receipt(entry, roomId, 'dropped', undefined, 'no voice session in the room');
     if (!this.leases.shared) return say();
-    const grace = this.options.voice.noSessionGraceMs;
+    const grace = this.voice.noSessionGraceMs;
     void chain(this.unheard, roomId, async () => {
       await new Promise((resolve) => setTimeout(resolve, grace).unref());
       if (this.stopped || (await this.leases.heldAnywhere(roomId))) return;
@@ -214,8 +205,8 @@ export class InjectVoiceUpdateHandler
     policy: VoicePolicy,
   ): Promise<VoiceDeliveryOutcome | undefined> {
     const sessionId = this.sessionId(channel, session);
-    const { role, silent, maxAgeMs } = this.options.voice;
-    const age = (this.options.clock ?? Date.now)() - timestampMillis(entry.ts);
+    const { role, silent, maxAgeMs } = this.voice;
+    const age = this.voice.clock() - timestampMillis(entry.ts);
     if (age > maxAgeMs) {
       this.receipt(entry, roomId, 'expired', sessionId);
       return 'expired';
@@ -245,7 +236,7 @@ export class InjectVoiceUpdateHandler
   }
 
   private call<T>(work: () => T | Promise<T>, what: string): Promise<T> {
-    const { timeoutMs } = this.options.voice;
+    const { timeoutMs } = this.voice;
     return withTimeout(
       Promise.resolve().then(work),
       timeoutMs,
@@ -265,7 +256,7 @@ export class InjectVoiceUpdateHandler
     sessionId?: string,
     error?: string,
   ): void {
-    const voice = this.options.voice;
+    const voice = this.voice;
     if (!voice.receipts) return;
     try {
       this.bus.post(

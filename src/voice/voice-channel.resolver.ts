@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
-import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { VOICE_CHANNEL, VoiceChannel } from './voice-channel.interface';
 
 /**
@@ -9,6 +7,8 @@ import { VOICE_CHANNEL, VoiceChannel } from './voice-channel.interface';
  * anywhere in the application (so it need not be exported to this module). Says once, at
  * start, when there is none and injection is therefore off.
  */
+import { VOICE_OPTIONS } from './voice-options';
+import type { ResolvedVoiceOptions } from './voice-options';
 @Injectable()
 export class VoiceChannelResolver implements OnApplicationBootstrap {
   private resolved: VoiceChannel | undefined;
@@ -16,7 +16,7 @@ export class VoiceChannelResolver implements OnApplicationBootstrap {
 
   constructor(
     private readonly moduleRef: ModuleRef,
-    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    @Inject(VOICE_OPTIONS) private readonly voice: ResolvedVoiceOptions,
   ) {}
 
   /** The channel, once the application has bootstrapped; `undefined` when injection is off. */
@@ -25,7 +25,7 @@ export class VoiceChannelResolver implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const { enabled, channel } = this.options.voice;
+    const { enabled, channel } = this.voice;
     if (!enabled) return;
     this.resolved = channel ?? this.lookUp();
     if (!this.resolved) {

@@ -2,7 +2,7 @@ import { firstValueFrom, from, toArray } from 'rxjs';
 import { StatusPostedEvent } from '../cqrs/status-posted.event';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusLevel } from '../entry/status-level';
-import { resolveStatusBusOptions } from '../status-bus-options';
+import { resolveVoiceOptions } from './voice-options';
 import { StatusBusModuleOptions } from '../status-bus-options.interface';
 import { InjectVoiceUpdateCommand } from './inject-voice-update.command';
 import { VoiceChannelResolver } from './voice-channel.resolver';
@@ -12,7 +12,7 @@ const channel = { getRoomSessions: () => [], injectText: () => undefined };
 
 function saga(options: StatusBusModuleOptions = {}, bound = true): VoiceInjectionSaga {
   const resolver = { channel: bound ? channel : undefined } as VoiceChannelResolver;
-  return new VoiceInjectionSaga(resolveStatusBusOptions(options), resolver);
+  return new VoiceInjectionSaga(resolveVoiceOptions(options), resolver);
 }
 
 function event(

@@ -3,8 +3,6 @@ import { ICommand, IEvent, ofType, Saga } from '@nestjs/cqrs';
 import { catchError, defer, EMPTY, mergeMap, Observable, of } from 'rxjs';
 import { StatusPostedEvent } from '../cqrs/status-posted.event';
 import { StatusEntry } from '../entry/status-entry';
-import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
-import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { InjectVoiceUpdateCommand } from './inject-voice-update.command';
 import { VoiceChannelResolver } from './voice-channel.resolver';
 import { policyFor } from './voice-policy';
@@ -14,12 +12,14 @@ import { policyFor } from './voice-policy';
  * `info`, `completed` or `failed`) into {@link InjectVoiceUpdateCommand}s, each with the policy
  * of the first rule that matches it.
  */
+import { VOICE_OPTIONS } from './voice-options';
+import type { ResolvedVoiceOptions } from './voice-options';
 @Injectable()
 export class VoiceInjectionSaga {
   private readonly logger = new Logger('StatusBus');
 
   constructor(
-    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    @Inject(VOICE_OPTIONS) private readonly voice: ResolvedVoiceOptions,
     private readonly resolver: VoiceChannelResolver,
   ) {}
 
@@ -50,7 +50,7 @@ export class VoiceInjectionSaga {
 
   /** The command for `entry`, or `undefined` when the voice agent need not hear of it. */
   toCommand(entry: StatusEntry): InjectVoiceUpdateCommand | undefined {
-    const voice = this.options.voice;
+    const voice = this.voice;
     if (!this.resolver.channel) return undefined;
     // Receipts answer entries; they are not news for the voice agent themselves.
     if (entry.metadata.receipt_for !== undefined) return undefined;

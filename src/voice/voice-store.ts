@@ -1,3 +1,6 @@
+/** Injection token of the voice store the bus uses (see `voice.store`). */
+export const VOICE_STORE = Symbol('nest-status-bus:voice-store');
+
 /**
  * What voice delivery keeps beside the log: the speak-once checkpoint of every (room, session)
  * and, where several instances share it, each instance's hold on its live sessions. Apart from
