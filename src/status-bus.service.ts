@@ -6,9 +6,7 @@ import {
   OnApplicationBootstrap,
   OnModuleInit,
 } from '@nestjs/common';
-import { StatusBackend, StatusFilter, StopWatching } from './backends/status-backend';
-import { StatusDispatcher } from './delivery/status-dispatcher';
-import { StatusFeed } from './delivery/status-feed';
+import { StatusBackend, StatusFilter } from './backends/status-backend';
 import { StatusSink } from './delivery/status-sink';
 import { StatusSubscriber, SubscribeOptions, Unsubscribe } from './delivery/status-subscriber';
 import { PostOptions, StatusEntry, StatusEntryContext } from './entry/status-entry';
@@ -18,18 +16,16 @@ import { isStatusLevel, STATUS_LEVELS, StatusLevel } from './entry/status-level'
 import { formatRecentText, formatSummary } from './entry/status-text.format';
 import {
   InvalidStatusQueryError,
-  StatusBusClosedError,
   StatusBusError,
   StatusStoreTimeoutError,
   StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
 import { textProblem } from './entry/status-entry.validation';
 import { describeValue } from './errors/describe-value';
-import { JsonlStatusLog } from './persistence/jsonl-status-log';
 import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
 import type { ResolvedStatusBusOptions } from './status-bus-options';
+import { StatusLog } from './log/status-log';
 import { withTimeout } from './util/with-timeout';
-import { StatusWriter } from './writing/status-writer';
 
 /** Largest `n` a read accepts. */
 export const MAX_RECENT = 10_000;
@@ -59,8 +55,6 @@ export interface StatusBusStats {
   subscriberSkipped: number;
 }
 
-type Phase = 'created' | 'open' | 'delivering' | 'closing' | 'closed';
-
 /**
  * The status bus: agents post entries, read recent activity and subscribe to new entries.
  *
@@ -68,6 +62,9 @@ type Phase = 'created' | 'open' | 'delivering' | 'closing' | 'closed';
  * delivered in that order to subscribers, to `@OnEvent('status_posted')` handlers and to any
  * other sink. Delivery starts when the application has bootstrapped, so entries posted while
  * providers initialise reach handlers registered later in the boot.
+ *
+ * A facade: it checks what callers give it and answers them; the log's pipeline and lifecycle
+ * are the {@link StatusLog}'s.
  *
  * @example
  * constructor(private readonly bus: StatusBusService) {}
@@ -80,19 +77,8 @@ export class StatusBusService
   private readonly logger = new Logger('StatusBus');
   private readonly entryContext: StatusEntryContext;
   private readonly agents: AgentSnapshotReadModel;
-  private readonly dispatcher: StatusDispatcher;
-  private readonly feed: StatusFeed;
-  private readonly writer: StatusWriter;
-  private readonly jsonl: JsonlStatusLog | undefined;
-  private phase: Phase = 'created';
-  private opening: Promise<void> | undefined;
-  private closing: Promise<void> | undefined;
-  private stopWatching: StopWatching | undefined;
-  private lastStoredSeq = 0;
-  private markDeliveryStarted!: () => void;
-  private readonly deliveryStarted = new Promise<void>((resolve) => {
-    this.markDeliveryStarted = resolve;
-  });
+  private readonly log: StatusLog;
+  private opened: Promise<void> | undefined;
 
   constructor(
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
@@ -105,24 +91,7 @@ export class StatusBusService
       clock: options.clock,
       defaultRoomId: options.defaultRoomId,
     };
-    this.dispatcher = new StatusDispatcher({
-      timeoutMs: options.subscriberTimeoutMs,
-      maxQueue: options.subscriberMaxQueue,
-    });
-    this.feed = new StatusFeed(backend, this.dispatcher, () => this.writer.appending);
-    this.jsonl = options.persistPath
-      ? new JsonlStatusLog(options.persistPath, this.entryContext)
-      : undefined;
-    this.writer = new StatusWriter(
-      backend,
-      {
-        maxBatchSize: options.maxBatchSize,
-        maxBufferedEntries: options.maxBufferedEntries,
-        retryInitialMs: 100,
-        retryMaxMs: 5000,
-      },
-      (stored) => this.afterStore(stored),
-    );
+    this.log = new StatusLog(options, backend, this.entryContext);
   }
 
   /**
@@ -135,7 +104,7 @@ export class StatusBusService
    */
   post(agentId: string, action: string, status: StatusLevel, options?: PostOptions): StatusEntry {
     const entry = this.createEntry('post', agentId, action, status, options);
-    this.writer.enqueue(entry);
+    this.log.append('post', entry);
     // Checked first so that a disabled debug level costs no string building per post.
     if (Logger.isLevelEnabled('debug')) {
       this.logger.debug(`posted ${entry.agentId}: ${entry.action} -> ${entry.status}`);
@@ -157,13 +126,15 @@ export class StatusBusService
     options?: PostOptions,
   ): Promise<StatusEntry> {
     const entry = this.createEntry('postAsync', agentId, action, status, options);
-    const stored = new Promise<StatusEntry>((resolve) => this.writer.enqueue(entry, resolve));
+    const stored = new Promise<StatusEntry>((resolve) =>
+      this.log.append('postAsync', entry, resolve),
+    );
     const storedEntry = await withTimeout(
       stored,
       this.options.postTimeoutMs,
-      () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.writer.error),
+      () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.log.writer.error),
     );
-    await this.delivered(storedEntry.seq!);
+    await this.log.delivered(storedEntry.seq!);
     return storedEntry;
   }
 
@@ -231,10 +202,9 @@ export class StatusBusService
       );
     }
     checkFilter(options);
-    this.assertOpen('subscribe');
-    const channel = this.dispatcher.add(callback, options);
+    const subscription = this.log.subscribe(callback, options);
     return async () => {
-      this.dispatcher.remove(channel);
+      this.log.dispatcher.remove(subscription);
     };
   }
 
@@ -258,28 +228,28 @@ export class StatusBusService
 
   /** Removes every subscription of `callback`. */
   async unsubscribe(callback: StatusSubscriber): Promise<void> {
-    this.dispatcher.remove(callback);
+    this.log.dispatcher.remove(callback);
   }
 
   /** Resolves once every entry posted before the call is stored and delivered. */
-  async flush(): Promise<void> {
-    await this.writer.flushed();
-    await this.delivered(this.lastStoredSeq);
+  flush(): Promise<void> {
+    return this.log.flush();
   }
 
   /** Counters for monitoring. */
   stats(): StatusBusStats {
-    const writer = this.writer.stats;
-    const subscribers = this.dispatcher.counters();
+    const { writer, dispatcher, feed } = this.log;
+    const written = writer.stats;
+    const subscribers = dispatcher.counters();
     return {
-      accepted: writer.accepted,
-      stored: writer.written,
-      buffered: this.writer.buffered,
-      failedAppends: writer.failedAppends,
-      rejectedFull: writer.rejectedFull,
-      deliveredSeq: this.dispatcher.position,
-      catchUpReads: this.feed.reads,
-      subscribers: this.dispatcher.subscriberCount,
+      accepted: written.accepted,
+      stored: written.written,
+      buffered: writer.buffered,
+      failedAppends: written.failedAppends,
+      rejectedFull: written.rejectedFull,
+      deliveredSeq: dispatcher.position,
+      catchUpReads: feed.reads,
+      subscribers: dispatcher.subscriberCount,
       subscriberErrors: subscribers.errors,
       subscriberTimeouts: subscribers.timeouts,
       subscriberSkipped: subscribers.skipped,
@@ -291,8 +261,7 @@ export class StatusBusService
    * and the file. Later posts throw `StatusBusClosedError`. Runs by itself on shutdown.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.log.close();
   }
 
   /** @internal Opens the backend and starts writing. */
@@ -302,11 +271,17 @@ export class StatusBusService
 
   /** @internal Connects the sinks in the background, then starts delivery. */
   onApplicationBootstrap(): void {
-    // From here on, postAsync and flush wait for delivery, which starts once sinks connect.
-    if (this.phase === 'created' || this.phase === 'open') this.phase = 'delivering';
+    // The snapshot read model first, so that it has every entry the others have.
+    const snapshot: StatusSink = {
+      name: 'snapshot read model',
+      connect: async () => {
+        await this.open();
+        return (entry: StatusEntry) => this.agents.record(entry);
+      },
+    };
     // Not awaited: a sink may wait for a readiness signal that another module's bootstrap
     // hook gives, and Nest runs those hooks one module after another.
-    void this.startDelivery();
+    void this.log.startDelivery([snapshot, ...this.sinks]);
   }
 
   /** @internal Runs before other modules release what the bus may still need to flush. */
@@ -329,56 +304,12 @@ export class StatusBusService
     }
   }
 
+  /** Opens the log, then rebuilds the snapshot read model from the store. */
   private open(): Promise<void> {
-    this.opening ??= this.openBackend();
-    return this.opening;
-  }
-
-  private async openBackend(): Promise<void> {
-    await this.backend.open();
-    if (this.jsonl && this.backend.restore) {
-      await this.backend.restore(await this.jsonl.readAll());
-    }
-    // Watch before reading the head, so nothing appended in between goes unnoticed.
-    if (this.backend.watch)
-      this.stopWatching = await this.backend.watch((position) => this.feed.wake(position));
-    const head = await this.backend.head();
-    this.feed.resumeAfter(head);
-    for (const entry of await this.backend.recent(MAX_RECENT)) this.agents.record(entry);
-    this.dispatcher.add((entry) => this.agents.record(entry), {}, true);
-    this.lastStoredSeq = head;
-    if (this.phase === 'created') this.phase = 'open';
-    this.writer.start();
-  }
-
-  private async startDelivery(): Promise<void> {
-    await this.open();
-    for (const sink of this.sinks) {
-      try {
-        const callback = await sink.connect();
-        if (callback) {
-          Object.defineProperty(callback, 'name', { value: sink.name });
-          this.dispatcher.add(callback, {}, true);
-        }
-      } catch (err) {
-        this.logger.error(`Could not connect ${sink.name}: ${(err as Error).message}`);
-      }
-    }
-    this.feed.start();
-    this.markDeliveryStarted();
-  }
-
-  private async afterStore(stored: StatusEntry[]): Promise<void> {
-    if (this.jsonl) await this.jsonl.append(stored);
-    this.lastStoredSeq = Math.max(this.lastStoredSeq, stored[stored.length - 1]!.seq!);
-    this.feed.offer(stored);
-  }
-
-  /** Waits until subscribers are done with `seq`, once delivery runs; at once before that. */
-  private async delivered(seq: number): Promise<void> {
-    if (this.phase === 'created' || this.phase === 'open' || this.phase === 'closed') return;
-    await this.deliveryStarted;
-    await this.dispatcher.settled(seq);
+    this.opened ??= this.log.open().then(async () => {
+      for (const entry of await this.backend.recent(MAX_RECENT)) this.agents.record(entry);
+    });
+    return this.opened;
   }
 
   private createEntry(
@@ -388,44 +319,8 @@ export class StatusBusService
     status: StatusLevel,
     options: PostOptions | undefined,
   ): StatusEntry {
-    this.assertOpen(operation);
+    this.log.assertOpen(operation);
     return StatusEntry.create(agentId, action, status, options, this.entryContext);
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.phase === 'closing' || this.phase === 'closed') {
-      throw new StatusBusClosedError(operation);
-    }
-  }
-
-  private async shutdown(): Promise<void> {
-    const wasDelivering = this.phase === 'delivering';
-    this.phase = 'closing';
-    try {
-      if (wasDelivering || this.opening) {
-        await withTimeout(this.flush(), this.options.shutdownTimeoutMs, () => new Error('timeout'));
-      }
-    } catch {
-      this.logger.error(
-        `Closing with ${this.writer.buffered} entries not yet stored: the store did not accept ` +
-          `them within ${this.options.shutdownTimeoutMs} ms (shutdownTimeoutMs).`,
-      );
-    }
-    this.phase = 'closed';
-    this.writer.stop();
-    this.feed.stop();
-    this.dispatcher.close();
-    await this.release('watcher', () => this.stopWatching?.());
-    await this.release('backend', () => this.backend.close());
-    await this.release('JSONL file', () => this.jsonl?.close());
-  }
-
-  private async release(what: string, action: () => Promise<void> | undefined): Promise<void> {
-    try {
-      await action();
-    } catch (err) {
-      this.logger.error(`Releasing the ${what} failed: ${(err as Error).message}`);
-    }
   }
 }
 

@@ -45,14 +45,14 @@ export class StatusFeed {
   private readonly logger = new Logger('StatusBus');
 
   /**
-   * @param appending whether this instance has an append on its way to the store: its own
-   * notification then usually arrives before its result, and waiting for the result (which
-   * `offer` brings) saves reading back what this instance has just written.
+   * @param writer this instance's writer, asked whether it has an append on its way to the
+   * store: its own notification then usually arrives before its result, and waiting for the
+   * result (which `offer` brings) saves reading back what this instance has just written.
    */
   constructor(
     private readonly backend: StatusBackend,
     private readonly dispatcher: StatusDispatcher,
-    private readonly appending: () => boolean = () => false,
+    private readonly writer: { readonly appending: boolean } = { appending: false },
   ) {}
 
   /** How many times the feed read from the store. */
@@ -134,7 +134,7 @@ export class StatusFeed {
           this.deliver(next.slice(0, run));
         } else if (next || this.readRequested) {
           // Our own append's result will come with `offer`, which runs this loop again.
-          if (!next && this.appending()) break;
+          if (!next && this.writer.appending) break;
           this.readRequested = false;
           this.unhintedWake = false;
           this.readCount += 1;

@@ -1,3 +1,4 @@
+import { eventually } from '../support/bus-app';
 import { sharedDatabase } from '../support/shared-database';
 import { RecordingVoiceChannel } from '../support/recording-voice-channel';
 
@@ -15,24 +16,32 @@ describe('voice receipts with several instances', () => {
       .then((app) => Object.assign(app, { channel }));
   };
 
-  /** The receipts stored for the entry at `seq`, as `outcome@session`, sorted. */
-  async function receiptsFor(seq: number): Promise<string[]> {
-    // Time for every instance to decide, and for its receipt to be stored.
-    await new Promise((r) => setTimeout(r, GRACE_MS + 700));
-    const rows = await shared.db.query<{ outcome: string; session: string | null }>(
-      `SELECT metadata->>'outcome' AS outcome, metadata->>'session_id' AS session
-         FROM status_bus_entries
-        WHERE action = 'voice_delivery' AND (metadata->>'receipt_for')::bigint = $1`,
-      [seq],
-    );
-    return rows.map((r) => `${r.outcome}@${r.session ?? 'room'}`).sort();
+  /**
+   * The receipts stored for the entry at `seq`, as `outcome@session`, sorted: once `expected`
+   * of them are stored, and after time enough for any other instance to add one more.
+   */
+  async function receiptsFor(seq: number, expected: number): Promise<string[]> {
+    const read = async () =>
+      (
+        await shared.db.query<{ outcome: string; session: string | null }>(
+          `SELECT metadata->>'outcome' AS outcome, metadata->>'session_id' AS session
+             FROM status_bus_entries
+            WHERE action = 'voice_delivery' AND (metadata->>'receipt_for')::bigint = $1`,
+          [seq],
+        )
+      )
+        .map((r) => `${r.outcome}@${r.session ?? 'room'}`)
+        .sort();
+    await eventually(async () => (await read()).length >= expected, 15_000);
+    await new Promise((r) => setTimeout(r, GRACE_MS + 500));
+    return read();
   }
 
   it('receipts the session of one instance as injected, and nothing for the instance without one', async () => {
     const a = await instance(['a1']);
     const b = await instance([]);
     const entry = await b.bus.postAsync('exec', 'search', 'info', { detail: 'Found 7' });
-    expect(await receiptsFor(entry.seq!)).toEqual(['injected@a1']);
+    expect(await receiptsFor(entry.seq!, 1)).toEqual(['injected@a1']);
     expect(a.channel.texts('a1')).toEqual(['[Agent update] search: Found 7']);
   });
 
@@ -40,7 +49,7 @@ describe('voice receipts with several instances', () => {
     const a = await instance(['a1']);
     await instance(['b1', 'b2']);
     const entry = await a.bus.postAsync('exec', 'search', 'info');
-    expect(await receiptsFor(entry.seq!)).toEqual(['injected@a1', 'injected@b1', 'injected@b2']);
+    expect(await receiptsFor(entry.seq!, 3)).toEqual(['injected@a1', 'injected@b1', 'injected@b2']);
   });
 
   it('receipts "no voice session" once when no instance has a session in the room', async () => {
@@ -48,7 +57,7 @@ describe('voice receipts with several instances', () => {
     await instance([]);
     await instance([]);
     const entry = await a.bus.postAsync('exec', 'search', 'info');
-    expect(await receiptsFor(entry.seq!)).toEqual(['dropped@room']);
+    expect(await receiptsFor(entry.seq!, 1)).toEqual(['dropped@room']);
     const [detail] = await shared.db.query<{ detail: string }>(
       `SELECT detail FROM status_bus_entries WHERE metadata->>'outcome' = 'dropped'`,
     );
@@ -66,6 +75,6 @@ describe('voice receipts with several instances', () => {
        VALUES ('default', 'ghost', 'dead-instance', now() - interval '1 minute')`,
     );
     const entry = await b.bus.postAsync('exec', 'second', 'info');
-    expect(await receiptsFor(entry.seq!)).toEqual(['dropped@room']);
+    expect(await receiptsFor(entry.seq!, 1)).toEqual(['dropped@room']);
   });
 });

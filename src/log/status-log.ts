@@ -1,0 +1,193 @@
+import { Logger } from '@nestjs/common';
+import { StatusBackend, StopWatching } from '../backends/status-backend';
+import { StatusDispatcher } from '../delivery/status-dispatcher';
+import { StatusFeed } from '../delivery/status-feed';
+import { StatusSink } from '../delivery/status-sink';
+import { StatusSubscriber, SubscribeOptions } from '../delivery/status-subscriber';
+import type { SubscriberChannel } from '../delivery/subscriber-channel';
+import { StatusEntry, StatusEntryContext } from '../entry/status-entry';
+import { StatusBusClosedError } from '../errors/status-bus.errors';
+import { JsonlStatusLog } from '../persistence/jsonl-status-log';
+import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { withTimeout } from '../util/with-timeout';
+import { StatusWriter } from '../writing/status-writer';
+
+/** Where the log is in its life. */
+type Phase = 'created' | 'open' | 'delivering' | 'closing' | 'closed';
+
+/**
+ * The log's pipeline and its lifecycle: posts go to the writer, the writer appends them to the
+ * store and hands each stored batch to the JSONL file and the feed, and the feed delivers the
+ * global order to the subscribers through the dispatcher. `StatusBusService` is the facade
+ * over it.
+ *
+ * Opened once (the store, the history read back, the watch on other instances); delivery
+ * starts when the application has bootstrapped and its sinks have connected; closing flushes
+ * what was posted, within `shutdownTimeoutMs`, then releases everything.
+ */
+export class StatusLog {
+  readonly dispatcher: StatusDispatcher;
+  readonly feed: StatusFeed;
+  readonly writer: StatusWriter;
+  private readonly jsonl: JsonlStatusLog | undefined;
+  private phase: Phase = 'created';
+  private opening: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private stopWatching: StopWatching | undefined;
+  /** The newest position this instance knows to be stored. */
+  private lastStoredSeq = 0;
+  private markDeliveryStarted!: () => void;
+  private readonly deliveryStarted = new Promise<void>((resolve) => {
+    this.markDeliveryStarted = resolve;
+  });
+  private readonly logger = new Logger('StatusBus');
+
+  constructor(
+    private readonly options: ResolvedStatusBusOptions,
+    readonly backend: StatusBackend,
+    context: StatusEntryContext,
+  ) {
+    this.dispatcher = new StatusDispatcher({
+      timeoutMs: options.subscriberTimeoutMs,
+      maxQueue: options.subscriberMaxQueue,
+    });
+    this.jsonl = options.persistPath ? new JsonlStatusLog(options.persistPath, context) : undefined;
+    this.writer = new StatusWriter(
+      backend,
+      {
+        maxBatchSize: options.maxBatchSize,
+        maxBufferedEntries: options.maxBufferedEntries,
+        retryInitialMs: 100,
+        retryMaxMs: 5000,
+      },
+      (stored) => this.stored(stored),
+    );
+    this.feed = new StatusFeed(backend, this.dispatcher, this.writer);
+  }
+
+  /** Opens the store and starts writing; once, whoever asks first. */
+  open(): Promise<void> {
+    this.opening ??= this.openStore();
+    return this.opening;
+  }
+
+  /** Adds a subscriber that is never skipped: the bus's own read models and sinks. */
+  addLossless(callback: StatusSubscriber, name?: string): void {
+    if (name) Object.defineProperty(callback, 'name', { value: name });
+    this.dispatcher.add(callback, {}, true);
+  }
+
+  /** Adds a subscriber of the application, with its own bounded queue. */
+  subscribe(callback: StatusSubscriber, options: SubscribeOptions): SubscriberChannel {
+    this.assertOpen('subscribe');
+    return this.dispatcher.add(callback, options);
+  }
+
+  /**
+   * Queues an entry for the store; `onStored` is called with its stored copy.
+   * @throws StatusBusClosedError once closing, naming `operation`
+   */
+  append(operation: string, entry: StatusEntry, onStored?: (stored: StatusEntry) => void): void {
+    this.assertOpen(operation);
+    this.writer.enqueue(entry, onStored);
+  }
+
+  /** @throws StatusBusClosedError once closing, naming `operation` */
+  assertOpen(operation: string): void {
+    if (this.phase === 'closing' || this.phase === 'closed') {
+      throw new StatusBusClosedError(operation);
+    }
+  }
+
+  /**
+   * Starts delivery, once the application has bootstrapped: connects the sinks (each may wait
+   * for a readiness signal of its own), then lets the feed deliver. From here on, `postAsync`
+   * and `flush` wait for delivery.
+   */
+  async startDelivery(sinks: readonly StatusSink[]): Promise<void> {
+    if (this.phase === 'created' || this.phase === 'open') this.phase = 'delivering';
+    await this.open();
+    for (const sink of sinks) {
+      try {
+        const callback = await sink.connect();
+        if (callback) this.addLossless(callback, sink.name);
+      } catch (err) {
+        this.logger.error(`Could not connect ${sink.name}: ${(err as Error).message}`);
+      }
+    }
+    this.feed.start();
+    this.markDeliveryStarted();
+  }
+
+  /** Resolves once every entry queued before the call is stored and delivered. */
+  async flush(): Promise<void> {
+    await this.writer.flushed();
+    await this.delivered(this.lastStoredSeq);
+  }
+
+  /** Waits until subscribers are done with `seq`, once delivery runs; at once before that. */
+  async delivered(seq: number): Promise<void> {
+    if (this.phase === 'created' || this.phase === 'open' || this.phase === 'closed') return;
+    await this.deliveryStarted;
+    await this.dispatcher.settled(seq);
+  }
+
+  /** Flushes (within `shutdownTimeoutMs`), then releases the store, the watch and the file. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async openStore(): Promise<void> {
+    await this.backend.open();
+    if (this.jsonl && this.backend.restore) {
+      await this.backend.restore(await this.jsonl.readAll());
+    }
+    // Watch before reading the head, so nothing appended in between goes unnoticed.
+    if (this.backend.watch) {
+      this.stopWatching = await this.backend.watch((position) => this.feed.wake(position));
+    }
+    const head = await this.backend.head();
+    this.feed.resumeAfter(head);
+    this.lastStoredSeq = head;
+    if (this.phase === 'created') this.phase = 'open';
+    this.writer.start();
+  }
+
+  /** What the writer stored, in order: to the file, then to the feed. */
+  private async stored(stored: StatusEntry[]): Promise<void> {
+    if (this.jsonl) await this.jsonl.append(stored);
+    this.lastStoredSeq = Math.max(this.lastStoredSeq, stored[stored.length - 1]!.seq!);
+    this.feed.offer(stored);
+  }
+
+  private async shutdown(): Promise<void> {
+    const wasDelivering = this.phase === 'delivering';
+    this.phase = 'closing';
+    try {
+      if (wasDelivering || this.opening) {
+        await withTimeout(this.flush(), this.options.shutdownTimeoutMs, () => new Error('timeout'));
+      }
+    } catch {
+      this.logger.error(
+        `Closing with ${this.writer.buffered} entries not yet stored: the store did not accept ` +
+          `them within ${this.options.shutdownTimeoutMs} ms (shutdownTimeoutMs).`,
+      );
+    }
+    this.phase = 'closed';
+    this.writer.stop();
+    this.feed.stop();
+    this.dispatcher.close();
+    await this.release('watcher', () => this.stopWatching?.());
+    await this.release('backend', () => this.backend.close());
+    await this.release('JSONL file', () => this.jsonl?.close());
+  }
+
+  private async release(what: string, action: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await action();
+    } catch (err) {
+      this.logger.error(`Releasing the ${what} failed: ${(err as Error).message}`);
+    }
+  }
+}
