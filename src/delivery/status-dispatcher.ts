@@ -1,15 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { StatusEntry } from '../entry/status-entry';
 import { ProgressWaiters } from './progress-waiters';
-import {
-  SubscriberChannel,
-  SubscriberChannelSettings,
-  SubscriberCounters,
-} from './subscriber-channel';
+import { SubscriberQueue, SubscriberQueueSettings, SubscriberCounters } from './subscriber-queue';
 import { StatusSubscriber, SubscribeOptions } from './status-subscriber';
 
 /**
- * Hands entries, already in global order, to every subscriber channel, and tells callers when
+ * Hands entries, already in global order, to every subscriber queue, and tells callers when
  * every subscriber is done with a given position.
  */
 export class StatusDispatcher {
@@ -18,12 +14,12 @@ export class StatusDispatcher {
    * list it started with, so a subscriber that (un)subscribes during a callback makes nobody
    * miss the entry being delivered.
    */
-  private channels: readonly SubscriberChannel[] = [];
+  private queues: readonly SubscriberQueue[] = [];
   private dispatched = 0;
   private readonly settledWaiters = new ProgressWaiters();
   private readonly logger = new Logger('StatusBus');
 
-  constructor(private readonly settings: SubscriberChannelSettings) {}
+  constructor(private readonly settings: SubscriberQueueSettings) {}
 
   /** The `seq` of the last entry handed out. */
   get position(): number {
@@ -37,44 +33,54 @@ export class StatusDispatcher {
 
   /** Subscribers of the application; the bus's own sinks are not counted. */
   get subscriberCount(): number {
-    return this.channels.filter((c) => c.settings.maxQueue !== Infinity).length;
+    return this.queues.filter((c) => c.settings.maxQueue !== Infinity).length;
+  }
+
+  /** Adds a subscriber of the application: beyond `maxQueue` entries behind, it skips. */
+  add(callback: StatusSubscriber, options: SubscribeOptions = {}): SubscriberQueue {
+    return this.join(callback, options, this.settings);
   }
 
   /**
-   * Adds a subscriber. `lossless` channels (the bus's own sinks: event emitter, CQRS) never
-   * skip entries however far behind they fall; they are fast and must see everything.
+   * Adds one of the bus's own subscribers (its sinks: the event emitter, CQRS, read models),
+   * which never skip an entry however far behind they fall: they are fast and must see
+   * everything.
    */
-  add(
+  addLossless(callback: StatusSubscriber): SubscriberQueue {
+    return this.join(callback, {}, { ...this.settings, maxQueue: Infinity });
+  }
+
+  private join(
     callback: StatusSubscriber,
-    options: SubscribeOptions = {},
-    lossless = false,
-  ): SubscriberChannel {
-    const channel = new SubscriberChannel(
+    options: SubscribeOptions,
+    settings: SubscriberQueueSettings,
+  ): SubscriberQueue {
+    const queue = new SubscriberQueue(
       callback,
       { agentId: options.agentId, status: options.status, roomId: options.roomId },
-      lossless ? { ...this.settings, maxQueue: Infinity } : this.settings,
+      settings,
       () => this.progress(),
       this.logger,
     );
-    this.channels = [...this.channels, channel];
-    return channel;
+    this.queues = [...this.queues, queue];
+    return queue;
   }
 
-  /** Removes `target` (a channel, or every channel of a callback); returns how many went. */
-  remove(target: SubscriberChannel | StatusSubscriber): number {
-    const leaving = this.channels.filter((c) => c === target || c.callback === target);
+  /** Removes `target` (a queue, or every queue of a callback); returns how many went. */
+  remove(target: SubscriberQueue | StatusSubscriber): number {
+    const leaving = this.queues.filter((c) => c === target || c.callback === target);
     if (leaving.length === 0) return 0;
-    for (const channel of leaving) channel.close();
-    this.channels = this.channels.filter((c) => !leaving.includes(c));
+    for (const queue of leaving) queue.close();
+    this.queues = this.queues.filter((c) => !leaving.includes(c));
     this.progress();
     return leaving.length;
   }
 
   dispatch(entries: readonly StatusEntry[]): void {
     for (const entry of entries) {
-      const channels = this.channels;
-      for (const channel of channels) {
-        if (channel.accepts(entry)) channel.push(entry);
+      const queues = this.queues;
+      for (const queue of queues) {
+        if (queue.accepts(entry)) queue.push(entry);
       }
       this.dispatched = entry.seq!;
     }
@@ -91,7 +97,7 @@ export class StatusDispatcher {
   /** Sums every subscriber's error, timeout and skip counts. */
   counters(): SubscriberCounters {
     const total: SubscriberCounters = { errors: 0, timeouts: 0, skipped: 0 };
-    for (const { counters } of this.channels) {
+    for (const { counters } of this.queues) {
       total.errors += counters.errors;
       total.timeouts += counters.timeouts;
       total.skipped += counters.skipped;
@@ -99,17 +105,17 @@ export class StatusDispatcher {
     return total;
   }
 
-  /** Stops every channel and releases everyone waiting. */
+  /** Stops every queue and releases everyone waiting. */
   close(): void {
-    for (const channel of this.channels) channel.close();
-    this.channels = [];
+    for (const queue of this.queues) queue.close();
+    this.queues = [];
     this.settledWaiters.releaseAll();
   }
 
   private progress(): void {
     if (this.settledWaiters.pending === 0) return;
     let done = this.dispatched;
-    for (const channel of this.channels) done = Math.min(done, channel.doneUpTo(this.dispatched));
+    for (const queue of this.queues) done = Math.min(done, queue.doneUpTo(this.dispatched));
     this.settledWaiters.advance(done);
   }
 }

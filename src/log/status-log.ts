@@ -4,7 +4,7 @@ import { StatusDispatcher } from '../delivery/status-dispatcher';
 import { StatusFeed } from '../delivery/status-feed';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber, SubscribeOptions } from '../delivery/status-subscriber';
-import type { SubscriberChannel } from '../delivery/subscriber-channel';
+import type { SubscriberQueue } from '../delivery/subscriber-queue';
 import { StatusEntry, StatusEntryContext } from '../entry/status-entry';
 import { StatusBusClosedError } from '../errors/status-bus.errors';
 import { JsonlStatusLog } from '../persistence/jsonl-status-log';
@@ -74,11 +74,11 @@ export class StatusLog {
   /** Adds a subscriber that is never skipped: the bus's own read models and sinks. */
   addLossless(callback: StatusSubscriber, name?: string): void {
     if (name) Object.defineProperty(callback, 'name', { value: name });
-    this.dispatcher.add(callback, {}, true);
+    this.dispatcher.addLossless(callback);
   }
 
   /** Adds a subscriber of the application, with its own bounded queue. */
-  subscribe(callback: StatusSubscriber, options: SubscribeOptions): SubscriberChannel {
+  subscribe(callback: StatusSubscriber, options: SubscribeOptions): SubscriberQueue {
     this.assertOpen('subscribe');
     return this.dispatcher.add(callback, options);
   }

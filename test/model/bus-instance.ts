@@ -97,7 +97,7 @@ export class InlineInstance implements ModelInstance {
 
   async pids(): Promise<{ listener?: number; writer?: number }> {
     const backend = this.app.app.get<PostgresStatusBackend>(STATUS_BACKEND);
-    return { listener: backend.listener?.pid, writer: await backend.writerPid() };
+    return { listener: backend.listener?.pid, writer: await backend.appendPid() };
   }
 
   close(): Promise<void> {

@@ -114,7 +114,7 @@ export class PostgresStatusBackend extends StatusBackend {
    * of the connection so that appends made while it connects are sent in the order they were
    * made: each waits on this same promise, and its callbacks run in the order they were added.
    */
-  private writer: Promise<Client> | undefined;
+  private appending: Promise<Client> | undefined;
   /** The notification channel of this bus, known once open. */
   private channel = '';
   /** The last entry of the latest append sent and not yet answered. */
@@ -186,7 +186,7 @@ export class PostgresStatusBackend extends StatusBackend {
   }
 
   /**
-   * Sends the append on the dedicated writer connection. A batch sent while another is still
+   * Sends the append on the dedicated append connection. A batch sent while another is still
    * unanswered names that one's last entry, so it cannot commit if the other did not.
    *
    * Everything up to handing the query to the connection happens in the order of the calls:
@@ -199,8 +199,8 @@ export class PostgresStatusBackend extends StatusBackend {
     lastId: string,
   ): Promise<{ entry_id: string; seq: string }[]> {
     const after = this.pendingLast?.id ?? null;
-    const result = this.writerConnection().then((writer) =>
-      writer.query<{ entry_id: string; seq: string }>(
+    const result = this.appendConnection().then((connection) =>
+      connection.query<{ entry_id: string; seq: string }>(
         'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)',
         [batch, after, this.channel],
       ),
@@ -213,8 +213,8 @@ export class PostgresStatusBackend extends StatusBackend {
     return (await result).rows;
   }
 
-  private writerConnection(): Promise<Client> {
-    if (this.writer) return this.writer;
+  private appendConnection(): Promise<Client> {
+    if (this.appending) return this.appending;
     const client = new Client({
       ...this.clientConfig(),
       application_name: 'nest-status-bus-writer',
@@ -227,17 +227,17 @@ export class PostgresStatusBackend extends StatusBackend {
       },
     );
     const broken = () => {
-      if (this.writer === connected) this.writer = undefined;
+      if (this.appending === connected) this.appending = undefined;
     };
     client.on('error', broken);
     client.on('end', broken);
-    this.writer = connected;
+    this.appending = connected;
     return connected;
   }
 
-  /** The backend pid of the writer connection, for fault tests that cut it. */
-  async writerPid(): Promise<number | undefined> {
-    const client = await this.writer?.catch(() => undefined);
+  /** The backend pid of the append connection, for fault tests that cut it. */
+  async appendPid(): Promise<number | undefined> {
+    const client = await this.appending?.catch(() => undefined);
     return (client as unknown as { processID?: number } | undefined)?.processID;
   }
 
@@ -306,9 +306,9 @@ export class PostgresStatusBackend extends StatusBackend {
   listener: PostgresNotificationListener | undefined;
 
   override async close(): Promise<void> {
-    const writer = this.writer;
-    this.writer = undefined;
-    await writer?.then((client) => client.end()).catch(() => undefined);
+    const appending = this.appending;
+    this.appending = undefined;
+    await appending?.then((client) => client.end()).catch(() => undefined);
     if (this.ownsDataSource && this.dataSource?.isInitialized) await this.dataSource.destroy();
     this.dataSource = undefined;
   }

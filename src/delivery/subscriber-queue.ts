@@ -4,8 +4,8 @@ import { StatusEntry } from '../entry/status-entry';
 import { StatusSubscriber } from './status-subscriber';
 
 /** How one subscriber is treated when it is slow or fails. */
-export interface SubscriberChannelSettings {
-  /** How long an async callback may take before the channel moves on to the next entry. */
+export interface SubscriberQueueSettings {
+  /** How long an async callback may take before the queue moves on to the next entry. */
   timeoutMs: number;
   /**
    * How many entries may wait for a slow subscriber before further ones are skipped for it;
@@ -33,15 +33,15 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * Delivers entries to one subscriber, one at a time and in order, on a queue of its own: a slow,
  * hung or throwing subscriber delays nobody else and never stops the bus.
  */
-export class SubscriberChannel {
+export class SubscriberQueue {
   private queue: StatusEntry[] = [];
   private head = 0;
   /** `seq` of the entry being delivered, while one is. */
   private current: number | undefined;
   private closed = false;
   /**
-   * Set when a callback times out, cleared when the channel has caught up. Nobody waits on a
-   * stalled channel: `postAsync` and `flush` wait at most one timeout for a hung subscriber,
+   * Set when a callback times out, cleared when the queue has caught up. Nobody waits on a
+   * stalled queue: `postAsync` and `flush` wait at most one timeout for a hung subscriber,
    * not one per entry queued behind it.
    */
   private stalled = false;
@@ -55,7 +55,7 @@ export class SubscriberChannel {
   constructor(
     readonly callback: StatusSubscriber,
     private readonly filter: StatusFilter,
-    readonly settings: SubscriberChannelSettings,
+    readonly settings: SubscriberQueueSettings,
     private readonly onProgress: () => void,
     private readonly logger: Logger,
   ) {}
@@ -160,7 +160,7 @@ export class SubscriberChannel {
   }
 
   /**
-   * One interval per busy channel, not one timer per entry: an async subscriber fed thousands
+   * One interval per busy queue, not one timer per entry: an async subscriber fed thousands
    * of entries a second would otherwise create and clear a timer for each.
    */
   private startWatchdog(): void {
