@@ -25,6 +25,8 @@ import {
 import { StatusBusModuleOptions } from './status-bus-options.interface';
 import { ResolvedStatusBusOptions, resolveStatusBusOptions } from './status-bus-options';
 import { StatusBusService } from './status-bus.service';
+import { AgentSnapshots } from './snapshot/agent-snapshots';
+import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
 import { loadPart } from './util/optional-part';
 
 /** The PostgreSQL backend, loaded only by applications that use it (it needs pg and typeorm). */
@@ -83,12 +85,15 @@ function postgresPart(): typeof PostgresPart {
         voice.store ?? voiceStoreFor(backend),
       inject: [VOICE_OPTIONS, STATUS_BACKEND],
     },
+    AgentSnapshots,
+    { provide: STATUS_SNAPSHOTS, useExisting: AgentSnapshots },
     StatusPostedEmitter,
     StatusEventBusPublisher,
     {
       provide: STATUS_SINKS,
+      // The snapshot first, so that it has every entry the others have.
       useFactory: (...sinks: StatusSink[]) => sinks,
-      inject: [StatusPostedEmitter, StatusEventBusPublisher],
+      inject: [AgentSnapshots, StatusPostedEmitter, StatusEventBusPublisher],
     },
     StatusBusService,
     VoiceChannelResolver,

@@ -10,8 +10,6 @@ import { StatusBackend, StatusFilter } from './backends/status-backend';
 import { StatusSink } from './delivery/status-sink';
 import { StatusSubscriber, SubscribeOptions, Unsubscribe } from './delivery/status-subscriber';
 import { PostOptions, StatusEntry, StatusEntryContext } from './entry/status-entry';
-import { AgentSnapshot } from './snapshot/agent-snapshot';
-import { AgentSnapshotReadModel } from './snapshot/agent-snapshot.read-model';
 import { isStatusLevel, STATUS_LEVELS, StatusLevel } from './entry/status-level';
 import { formatRecentText, formatSummary } from './entry/status-text.format';
 import {
@@ -23,6 +21,8 @@ import {
 import { textProblem } from './entry/status-entry.validation';
 import { describeValue } from './errors/describe-value';
 import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
+import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
+import type { AgentSnapshot, StatusSnapshots } from './status-snapshots.interface';
 import type { ResolvedStatusBusOptions } from './status-bus-options';
 import { StatusLog } from './log/status-log';
 import { withTimeout } from './util/with-timeout';
@@ -76,16 +76,14 @@ export class StatusBusService
 {
   private readonly logger = new Logger('StatusBus');
   private readonly entryContext: StatusEntryContext;
-  private readonly agents: AgentSnapshotReadModel;
   private readonly log: StatusLog;
-  private opened: Promise<void> | undefined;
 
   constructor(
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
     @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
     @Inject(STATUS_SINKS) private readonly sinks: StatusSink[],
+    @Inject(STATUS_SNAPSHOTS) private readonly snapshots: StatusSnapshots,
   ) {
-    this.agents = new AgentSnapshotReadModel(options.maxCachedRooms);
     this.entryContext = {
       limits: options.limits,
       clock: options.clock,
@@ -218,12 +216,7 @@ export class StatusBusService
   async snapshot(scope: { roomId?: string } = {}): Promise<AgentSnapshot[]> {
     const { roomId } = scope;
     checkFilter({ roomId });
-    return this.read('snapshot', async () => {
-      if (roomId !== undefined && this.agents.needsRebuild(roomId)) {
-        this.agents.rebuild(roomId, await this.backend.recent(MAX_RECENT, { roomId }));
-      }
-      return this.agents.snapshot(roomId);
-    });
+    return this.read('snapshot', () => this.snapshots.snapshot(roomId));
   }
 
   /** Removes every subscription of `callback`. */
@@ -271,17 +264,9 @@ export class StatusBusService
 
   /** @internal Connects the sinks in the background, then starts delivery. */
   onApplicationBootstrap(): void {
-    // The snapshot read model first, so that it has every entry the others have.
-    const snapshot: StatusSink = {
-      name: 'snapshot read model',
-      connect: async () => {
-        await this.open();
-        return (entry: StatusEntry) => this.agents.record(entry);
-      },
-    };
     // Not awaited: a sink may wait for a readiness signal that another module's bootstrap
     // hook gives, and Nest runs those hooks one module after another.
-    void this.log.startDelivery([snapshot, ...this.sinks]);
+    void this.log.startDelivery(this.sinks);
   }
 
   /** @internal Runs before other modules release what the bus may still need to flush. */
@@ -304,12 +289,8 @@ export class StatusBusService
     }
   }
 
-  /** Opens the log, then rebuilds the snapshot read model from the store. */
   private open(): Promise<void> {
-    this.opened ??= this.log.open().then(async () => {
-      for (const entry of await this.backend.recent(MAX_RECENT)) this.agents.record(entry);
-    });
-    return this.opened;
+    return this.log.open();
   }
 
   private createEntry(
