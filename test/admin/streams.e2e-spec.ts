@@ -30,6 +30,26 @@ class StalledClient {
     this.socket.pause();
   }
 
+  /** Reads in short bursts, 2 ms out of every 50: a client on a slow link. */
+  trickle(): void {
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => (this.data += chunk));
+    const timer = setInterval(() => {
+      this.socket.resume();
+      setTimeout(() => this.socket.pause(), 2);
+    }, 50);
+    this.socket.once('close', () => clearInterval(timer));
+  }
+
+  /** What has been read so far. */
+  get read(): string {
+    return this.data;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
   /** Reads what waited and what comes, until `done` holds for the text read. */
   async text(done = (text: string) => text.includes('event: end')): Promise<string> {
     this.socket.setEncoding('utf8');
@@ -110,6 +130,31 @@ describe('event streams at the edge', () => {
     fast.close();
     await eventually(() => bus.stats().subscribers === 0);
   });
+
+  it('lets a slow client read every entry at its own pace, while a stalled one beside it is ended', async () => {
+    await start({ streamStallMs: 3000 });
+    const backend = (bus as unknown as { backend: InMemoryStatusBackend }).backend;
+    // Reads after a position come only from streams catching up: this instance's own appends
+    // reach its feed without one.
+    const readAfter = jest.spyOn(backend, 'readAfter');
+    const slow = new StalledClient(url);
+    slow.trickle();
+    const stalled = new StalledClient(url);
+    await eventually(() => bus.stats().subscribers === 2);
+    const detail = 'w'.repeat(16_000);
+    for (let i = 0; i < 600; i++) bus.post('exec', `step ${i}`, 'info', { detail });
+    await bus.flush();
+    await eventually(() => entriesIn(slow.read).length === 600, 60_000);
+    expect(entriesIn(slow.read).map((e) => e.seq)).toEqual(
+      Array.from({ length: 600 }, (_, i) => i + 1),
+    );
+    expect(slow.read).not.toContain('event: end');
+    expect(readAfter).toHaveBeenCalled();
+    readAfter.mockRestore();
+    const text = await stalled.text((t) => t.includes('event: end') || entriesIn(t).length === 600);
+    if (entriesIn(text).length < 600) expect(endIn(text).reason).toBe('slow_client');
+    slow.close();
+  }, 90_000);
 
   it('serves 300 concurrent streams, stalled ones beside them, each reading one whole', async () => {
     await start({ streamStallMs: 5000 });
