@@ -82,11 +82,6 @@ export class StatusEventStream {
     http.response.once('close', () => this.close());
   }
 
-  /** Whether the stream has ended (or its client left). */
-  get ended(): boolean {
-    return this.closed;
-  }
-
   /**
    * Checks the filter and the store, then answers 200 and streams. Until the headers are sent,
    * an error (a bad filter, the store unreachable, the bus closed) is thrown for the HTTP edge

@@ -22,11 +22,6 @@ export class StatusStreams implements BeforeApplicationShutdown {
     @Inject(STATUS_ADMIN_OPTIONS) private readonly options: ResolvedStatusAdminOptions,
   ) {}
 
-  /** How many streams are open now. */
-  get size(): number {
-    return this.open.size;
-  }
-
   /** Serves one client's stream; rejects before answering if it cannot be served. */
   async serve(
     http: RawHttp,

@@ -42,22 +42,27 @@ export function oneLine(text: string): string {
   );
 }
 
-/** The first `limit` code points of `text`: never half of a surrogate pair. */
-export function cutCodePoints(text: string, limit: number): string {
-  if (text.length <= limit) return text;
+/**
+ * Walks at most `limit` code points into `text`: where they end (a UTF-16 index, never inside
+ * a surrogate pair) and how many there were.
+ */
+function walkCodePoints(text: string, limit: number): { end: number; count: number } {
   let end = 0;
-  for (let n = 0; n < limit && end < text.length; n++) {
+  let count = 0;
+  for (; count < limit && end < text.length; count++) {
     end += text.codePointAt(end)! > 0xffff ? 2 : 1;
   }
-  return text.slice(0, end);
+  return { end, count };
+}
+
+/** The first `limit` code points of `text`: never half of a surrogate pair. */
+export function cutCodePoints(text: string, limit: number): string {
+  return text.length <= limit ? text : text.slice(0, walkCodePoints(text, limit).end);
 }
 
 /** `text` padded with spaces to `width` code points. */
 function padCodePoints(text: string, width: number): string {
-  let count = 0;
-  for (let i = 0; i < text.length && count < width; count++) {
-    i += text.codePointAt(i)! > 0xffff ? 2 : 1;
-  }
+  const { count } = walkCodePoints(text, width);
   return count < width ? text + ' '.repeat(width - count) : text;
 }
 

@@ -71,12 +71,6 @@ export class StatusLog {
     return this.opening;
   }
 
-  /** Adds a subscriber that is never skipped: the bus's own read models and sinks. */
-  addLossless(callback: StatusSubscriber, name?: string): void {
-    if (name) Object.defineProperty(callback, 'name', { value: name });
-    this.dispatcher.addLossless(callback);
-  }
-
   /** Adds a subscriber of the application, with its own bounded queue. */
   subscribe(callback: StatusSubscriber, options: SubscribeOptions): SubscriberQueue {
     this.assertOpen('subscribe');
@@ -110,7 +104,11 @@ export class StatusLog {
     for (const sink of sinks) {
       try {
         const callback = await sink.connect();
-        if (callback) this.addLossless(callback, sink.name);
+        if (callback) {
+          // Named after the sink, so that logs about it say which one it is.
+          Object.defineProperty(callback, 'name', { value: sink.name });
+          this.dispatcher.addLossless(callback);
+        }
       } catch (err) {
         this.logger.error(`Could not connect ${sink.name}: ${(err as Error).message}`);
       }
