@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { CqrsModule, EventBus } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
 import {
+  InMemoryVoiceStore,
   ManualClock,
   StatusBusModuleOptions,
   StatusBusService,
@@ -139,6 +140,32 @@ describe('voice delivery policies', () => {
     await kit.idle();
     expect(receipts(kit.entries())).toEqual([`1:injected@only`]);
     await app.close();
+  });
+});
+
+describe('the voice store', () => {
+  it('keeps the speak-once checkpoints in voice.store when one is given', async () => {
+    const claims: string[] = [];
+    class CountingStore extends InMemoryVoiceStore {
+      override async claim(roomId: string, sessionId: string, seq: number): Promise<boolean> {
+        claims.push(`${roomId}/${sessionId}@${seq}`);
+        return super.claim(roomId, sessionId, seq);
+      }
+    }
+    const channel = new RecordingVoiceChannel({ default: ['s1'] });
+    const { app, bus, kit } = await voiceApp(channel, { store: new CountingStore() });
+    const entry = await bus.postAsync('exec', 'search', 'info');
+    await kit.idle();
+    await eventually(() => channel.injections.length === 1);
+    expect(claims).toEqual([`default/s1@${entry.seq}`]);
+    await app.close();
+  });
+
+  it('refuses a voice.store that is not a VoiceStore, naming the option', async () => {
+    const channel = new RecordingVoiceChannel();
+    await expect(voiceApp(channel, { store: {} as InMemoryVoiceStore })).rejects.toThrow(
+      /StatusBusModule option voice\.store must extend VoiceStore/,
+    );
   });
 });
 
