@@ -18,6 +18,7 @@ import { inMemoryBus } from './sections/in-memory';
 import { memory } from './sections/memory';
 import { reads } from './sections/reads';
 import { renderReport } from './report';
+import { severalWriters } from './sections/writers';
 
 async function serverVersion(url: string): Promise<string> {
   const client = new Client({ connectionString: url });
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     ['durable', durableThroughput],
     ['memory-bus', inMemoryBus],
     ['cross', crossInstance],
+    ['writers', severalWriters],
     ['reads', reads],
     ['memory', memory],
     ['http', httpReads],

@@ -4,7 +4,7 @@ import { InMemoryStatusBackend } from './backends/in-memory-status.backend';
 import { StatusBackend } from './backends/status-backend';
 import { StatusSink } from './delivery/status-sink';
 import { StatusEventBusPublisher } from './cqrs/status-event-bus.publisher';
-import { CompletionProjection } from './delegation/completion-projection.handler';
+import { CompletionProjection } from './delegation/completion-projection';
 import { CompletionReadModel } from './delegation/completion-read-model';
 import { DelegationGuardService } from './delegation/delegation-guard.service';
 import { StatusPostedEmitter } from './events/status-posted.emitter';
@@ -91,9 +91,9 @@ function postgresPart(): typeof PostgresPart {
     StatusEventBusPublisher,
     {
       provide: STATUS_SINKS,
-      // The snapshot first, so that it has every entry the others have.
+      // The read models first, so that they have every entry the others have.
       useFactory: (...sinks: StatusSink[]) => sinks,
-      inject: [AgentSnapshots, StatusPostedEmitter, StatusEventBusPublisher],
+      inject: [AgentSnapshots, CompletionProjection, StatusPostedEmitter, StatusEventBusPublisher],
     },
     StatusBusService,
     VoiceChannelResolver,

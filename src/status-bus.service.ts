@@ -25,7 +25,7 @@ import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
 import type { AgentSnapshot, StatusSnapshots } from './status-snapshots.interface';
 import type { ResolvedStatusBusOptions } from './status-bus-options';
 import { StatusLog } from './log/status-log';
-import { withTimeout } from './util/with-timeout';
+import { Deadlines } from './util/deadlines';
 
 /** Largest `n` a read accepts. */
 export const MAX_RECENT = 10_000;
@@ -77,6 +77,7 @@ export class StatusBusService
   private readonly logger = new Logger('StatusBus');
   private readonly entryContext: StatusEntryContext;
   private readonly log: StatusLog;
+  private readonly postDeadlines: Deadlines;
 
   constructor(
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
@@ -90,6 +91,7 @@ export class StatusBusService
       defaultRoomId: options.defaultRoomId,
     };
     this.log = new StatusLog(options, backend, this.entryContext);
+    this.postDeadlines = new Deadlines(options.postTimeoutMs);
   }
 
   /**
@@ -127,9 +129,8 @@ export class StatusBusService
     const stored = new Promise<StatusEntry>((resolve) =>
       this.log.append('postAsync', entry, resolve),
     );
-    const storedEntry = await withTimeout(
+    const storedEntry = await this.postDeadlines.race(
       stored,
-      this.options.postTimeoutMs,
       () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.log.writer.error),
     );
     await this.log.delivered(storedEntry.seq!);

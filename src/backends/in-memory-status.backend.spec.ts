@@ -46,4 +46,37 @@ describe('InMemoryStatusBackend', () => {
       { numRuns: 300 },
     );
   });
+
+  it('stores an entry appended again only once while it is kept, whatever order its id came in', async () => {
+    const ids = fc.uniqueArray(fc.uuid({ version: 7 }), { minLength: 1, maxLength: 40 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 30 }),
+        ids,
+        fc.array(fc.nat(), { maxLength: 40 }),
+        async (maxEntries, uniqueIds, repeats) => {
+          const backend = new InMemoryStatusBackend(maxEntries);
+          const entries = uniqueIds.map(
+            (id) => new StatusEntry({ ...StatusEntry.create('exec', 'step', 'ok'), id }),
+          );
+          const first = await backend.append(entries);
+          // Entries still kept come back as stored; forgotten ones are stored anew.
+          const kept = new Set(first.slice(-maxEntries).map((e) => e.id));
+          for (const pick of repeats) {
+            const again = entries[pick % entries.length]!;
+            const before = await backend.head();
+            const [stored] = await backend.append([again]);
+            if (kept.has(again.id)) {
+              expect(stored).toBe(first.find((e) => e.id === again.id));
+              expect(await backend.head()).toBe(before);
+            } else {
+              expect(stored!.seq).toBe(before + 1);
+              return; // the window has moved; what is kept is no longer `kept`
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

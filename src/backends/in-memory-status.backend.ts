@@ -1,4 +1,6 @@
 import { StatusEntry } from '../entry/status-entry';
+import { Queue } from '../util/queue';
+import { IdIndex } from './id-index';
 import { matchesFilter, StatusBackend, StatusFilter } from './status-backend';
 
 /**
@@ -6,11 +8,14 @@ import { matchesFilter, StatusBackend, StatusFilter } from './status-backend';
  * room, oldest first. Entries leave in the order they came, so evicting one drops the front.
  */
 class PositionList {
-  private items: number[] = [];
-  private head = 0;
+  private readonly items = new Queue<number>();
+
+  constructor(first: number) {
+    this.items.push(first);
+  }
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   push(position: number): void {
@@ -19,50 +24,26 @@ class PositionList {
 
   /** Drops the oldest position; returns whether any remain. */
   shift(): boolean {
-    this.head += 1;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-      return false;
-    }
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return true;
+    this.items.shift();
+    return this.items.size > 0;
   }
 
   /** The positions from the newest back to the oldest. */
   *newestFirst(): Generator<number> {
-    for (let i = this.items.length - 1; i >= this.head; i--) yield this.items[i]!;
+    for (let i = this.items.size - 1; i >= 0; i--) yield this.items.at(i)!;
   }
 
   /** The positions from the first one at or after `from`, oldest first. */
   *from(from: number): Generator<number> {
-    let low = this.head;
-    let high = this.items.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.items[mid]! < from) low = mid + 1;
-      else high = mid;
+    for (let i = this.items.search((p) => p < from); i < this.items.size; i++) {
+      yield this.items.at(i)!;
     }
-    for (let i = low; i < this.items.length; i++) yield this.items[i]!;
   }
 }
 
-/** The index keys of an entry, one per field a filter can name. */
-function indexKeys(entry: { agentId: string; status: string; roomId: string }): string[] {
-  return [`a\u0000${entry.agentId}`, `s\u0000${entry.status}`, `r\u0000${entry.roomId}`];
-}
-
-/** The index keys a filter names. */
-function filterKeys(filter: StatusFilter): string[] {
-  const keys: string[] = [];
-  if (filter.agentId !== undefined) keys.push(`a\u0000${filter.agentId}`);
-  if (filter.status !== undefined) keys.push(`s\u0000${filter.status}`);
-  if (filter.roomId !== undefined) keys.push(`r\u0000${filter.roomId}`);
-  return keys;
-}
+/** The fields a filter can name, each with an index of the kept entries by its value. */
+const INDEXED = ['agentId', 'status', 'roomId'] as const;
+type IndexedField = (typeof INDEXED)[number];
 
 /** The default number of entries {@link InMemoryStatusBackend} keeps. */
 export const DEFAULT_MAX_ENTRIES = 500;
@@ -76,16 +57,21 @@ export const DEFAULT_MAX_ENTRIES = 500;
  * `readAfter` finds its start by position.
  */
 export class InMemoryStatusBackend extends StatusBackend {
+  override readonly inProcess = true;
   private entries: StatusEntry[] = [];
   /** Index of the oldest kept entry in `entries`; trimming in bulk keeps appends O(1). */
   private start = 0;
   /** How many entries were dropped from the front of `entries`: position = offset + index. */
   private offset = 0;
-  /** The positions of the kept entries, by agent, status and room (see `indexKeys`). */
-  private readonly indexes = new Map<string, PositionList>();
+  /** The positions of the kept entries, by agent, status and room. */
+  private readonly indexes: Record<IndexedField, Map<string, PositionList>> = {
+    agentId: new Map(),
+    status: new Map(),
+    roomId: new Map(),
+  };
   private lastSeq = 0;
   /** The kept entries by id: an append retried while they are kept stores nothing twice. */
-  private readonly byId = new Map<string, StatusEntry>();
+  private readonly ids = new IdIndex();
   /** Keys `room`, `\0agent` and `room\0agent` of every completion, and '' once any. */
   private readonly completions = new Set<string>();
 
@@ -144,11 +130,11 @@ export class InMemoryStatusBackend extends StatusBackend {
 
   /** The index list of the filter's rarest value, or none when it names no field. */
   private rarest(filter: StatusFilter): PositionList | undefined | null {
-    const keys = filterKeys(filter);
-    if (keys.length === 0) return null;
-    let best: PositionList | undefined;
-    for (const key of keys) {
-      const list = this.indexes.get(key);
+    let best: PositionList | null = null;
+    for (const field of INDEXED) {
+      const value = filter[field];
+      if (value === undefined) continue;
+      const list = this.indexes[field].get(value);
       if (!list) return undefined; // no kept entry has that value
       if (!best || list.size < best.size) best = list;
     }
@@ -180,7 +166,7 @@ export class InMemoryStatusBackend extends StatusBackend {
   /** Stores entries, giving a position to those without one (restored reference lines). */
   private keep(entries: readonly StatusEntry[]): StatusEntry[] {
     const stored = entries.map((entry) => {
-      const existing = this.byId.get(entry.id);
+      const existing = this.ids.find(entry.id);
       if (existing) return existing;
       const seq =
         entry.seq !== undefined && entry.seq > this.lastSeq ? entry.seq : this.lastSeq + 1;
@@ -194,11 +180,12 @@ export class InMemoryStatusBackend extends StatusBackend {
       const kept = entry.seq === seq ? entry : entry.withSeq(seq);
       const position = this.offset + this.entries.length;
       this.entries.push(kept);
-      this.byId.set(kept.id, kept);
-      for (const key of indexKeys(kept)) {
-        let list = this.indexes.get(key);
-        if (!list) this.indexes.set(key, (list = new PositionList()));
-        list.push(position);
+      this.ids.add(kept);
+      for (const field of INDEXED) {
+        const index = this.indexes[field];
+        const list = index.get(kept[field]);
+        if (list) list.push(position);
+        else index.set(kept[field], new PositionList(position));
       }
       return kept;
     });
@@ -215,9 +202,10 @@ export class InMemoryStatusBackend extends StatusBackend {
 
   /** Drops an evicted entry from the id map and the indexes (it is the oldest in each). */
   private forget(entry: StatusEntry): void {
-    this.byId.delete(entry.id);
-    for (const key of indexKeys(entry)) {
-      if (!this.indexes.get(key)!.shift()) this.indexes.delete(key);
+    this.ids.evict(entry);
+    for (const field of INDEXED) {
+      const index = this.indexes[field];
+      if (!index.get(entry[field])!.shift()) index.delete(entry[field]);
     }
   }
 }

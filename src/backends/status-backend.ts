@@ -40,6 +40,14 @@ export abstract class StatusBackend {
    */
   readonly pipelining?: number;
 
+  /**
+   * Whether the store lives in this process and answers without I/O. The bus then hands
+   * entries from stage to stage on microtasks rather than on turns of the event loop, which
+   * would cost more than the store itself.
+   * @default false
+   */
+  readonly inProcess?: boolean;
+
   /** Opens connections and prepares storage. Called once, before the first `append`. */
   async open(): Promise<void> {}
 

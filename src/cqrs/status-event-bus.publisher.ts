@@ -9,6 +9,9 @@ import { StatusPostedEvent } from './status-posted.event';
 
 const HANDLERS_STARTED = Promise.resolve();
 
+/** Most events published before the handlers of the first one have settled their first step. */
+const MAX_IN_FLIGHT = 32;
+
 /** How often to look whether the application's CqrsModule has bound its handlers. */
 const REGISTRATION_CHECK_MS = 5;
 
@@ -36,13 +39,16 @@ export class StatusEventBusPublisher implements StatusSink {
       (module) => module.get(CqrsModule).onApplicationBootstrap(),
     );
     if (!loaded) await this.handlersBound(eventBus);
-    // Returning a promise makes the bus hand over the next entry only after the handlers of
-    // this one have started and settled their first step. Publishing a whole batch at once
-    // would leave thousands of handler calls in flight per handler, and @nestjs/cqrs tracks
-    // each in an array that it searches on completion: quadratic in the batch size.
+    // Every so often a promise is returned, so that the bus hands over the next entry only
+    // after the handlers of this one have started and settled their first step. Publishing a
+    // whole batch at once would leave thousands of handler calls in flight per handler, and
+    // @nestjs/cqrs tracks each in an array that it searches on completion: quadratic in the
+    // batch size. Bounding what is in flight bounds that search; waiting on every entry would
+    // cost more than the publication itself.
+    let published = 0;
     return (entry: StatusEntry) => {
       eventBus.publish(new StatusPostedEvent(entry));
-      return HANDLERS_STARTED;
+      return ++published % MAX_IN_FLIGHT === 0 ? HANDLERS_STARTED : undefined;
     };
   }
 

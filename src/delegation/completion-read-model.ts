@@ -14,8 +14,8 @@ const ANY = '\u0000any';
 
 /**
  * The latest `completed` entry overall, per room, per agent and per room and agent: what the
- * delegation guard asks on every check, answered from memory. Fed by a CQRS event handler in
- * log order from every instance, and rebuilt from the store at start.
+ * delegation guard asks on every check, answered from memory. Fed by the bus in log order
+ * from every instance, and rebuilt from the store at start.
  *
  * Memory is bounded: at most four scopes per room of `maxCachedRooms` are kept, the one used
  * least recently forgotten first. A scope not in memory is `undefined` (ask the store, then

@@ -89,6 +89,8 @@ export class StatusDispatcher {
 
   /** Resolves once every subscriber is done with every entry up to `seq` (or gave up on it). */
   settled(seq: number): Promise<void> {
+    // Usually already so (every subscriber returned at once): then no waiter is queued at all.
+    if (seq <= this.doneUpTo()) return Promise.resolve();
     const settled = this.settledWaiters.wait(seq);
     this.progress();
     return settled;
@@ -114,8 +116,13 @@ export class StatusDispatcher {
 
   private progress(): void {
     if (this.settledWaiters.pending === 0) return;
+    this.settledWaiters.advance(this.doneUpTo());
+  }
+
+  /** The highest position every subscriber is done with. */
+  private doneUpTo(): number {
     let done = this.dispatched;
     for (const queue of this.queues) done = Math.min(done, queue.doneUpTo(this.dispatched));
-    this.settledWaiters.advance(done);
+    return done;
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { StatusBackend } from '../backends/status-backend';
 import { StatusEntry } from '../entry/status-entry';
+import { Handover } from '../util/handover';
 import { StatusDispatcher } from './status-dispatcher';
 
 /** How many entries one catch-up read asks for. */
@@ -43,6 +44,7 @@ export class StatusFeed {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('StatusBus');
+  private readonly handover: Handover;
 
   /**
    * @param writer this instance's writer, asked whether it has an append on its way to the
@@ -53,7 +55,9 @@ export class StatusFeed {
     private readonly backend: StatusBackend,
     private readonly dispatcher: StatusDispatcher,
     private readonly writer: { readonly appending: boolean } = { appending: false },
-  ) {}
+  ) {
+    this.handover = new Handover(backend.inProcess === true);
+  }
 
   /** How many times the feed read from the store. */
   get reads(): number {
@@ -112,9 +116,9 @@ export class StatusFeed {
   private kick(): void {
     if (!this.started || this.running || this.stopped) return;
     this.running = true;
-    // Deliver on a later turn of the event loop: the writer that offered the batch sends its
-    // next append first, so delivery overlaps with the database's work instead of delaying it.
-    setImmediate(() => void this.run());
+    // Deliver later, not now: the writer that offered the batch sends its next append first,
+    // so delivery overlaps with the database's work instead of delaying it.
+    this.handover.schedule(() => void this.run());
   }
 
   private async run(): Promise<void> {

@@ -122,7 +122,7 @@ export class SubscriberQueue {
     }
     this.current = undefined;
     this.stalled = false;
-    this.stopWatchdog();
+    this.onTimeout = undefined;
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
@@ -161,13 +161,16 @@ export class SubscriberQueue {
 
   /**
    * One interval per busy queue, not one timer per entry: an async subscriber fed thousands
-   * of entries a second would otherwise create and clear a timer for each.
+   * of entries a second would otherwise create and clear a timer for each. For the same reason
+   * the interval outlives a queue that runs dry, and stops at its next tick if the queue is
+   * still idle then: a subscriber fed one entry at a time keeps one interval, not one per entry.
    */
   private startWatchdog(): void {
     if (this.watchdog) return;
     const period = Math.max(5, Math.min(1000, Math.floor(this.settings.timeoutMs / 5)));
     this.watchdog = setInterval(() => {
-      if (Date.now() - this.waitingSince >= this.settings.timeoutMs) this.onTimeout?.();
+      if (!this.onTimeout) this.stopWatchdog();
+      else if (Date.now() - this.waitingSince >= this.settings.timeoutMs) this.onTimeout();
     }, period);
     this.watchdog.unref();
   }

@@ -16,3 +16,16 @@ describe('uuidV7', () => {
     expect(ids.size).toBe(100_000);
   });
 });
+
+describe('uuidV7 order', () => {
+  it('increases strictly within a millisecond, past the 4,096 its counter holds', () => {
+    const ms = 1_900_000_000_000;
+    const ids = Array.from({ length: 10_000 }, () => uuidV7(ms));
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+  });
+
+  it('keeps increasing when the clock goes back', () => {
+    const later = uuidV7(2_000_000_000_000);
+    expect(uuidV7(1_999_999_999_000) > later).toBe(true);
+  });
+});

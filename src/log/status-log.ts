@@ -37,6 +37,8 @@ export class StatusLog {
   /** The newest position this instance knows to be stored. */
   private lastStoredSeq = 0;
   private markDeliveryStarted!: () => void;
+  /** Whether `deliveryStarted` has resolved. */
+  private delivering = false;
   private readonly deliveryStarted = new Promise<void>((resolve) => {
     this.markDeliveryStarted = resolve;
   });
@@ -114,6 +116,7 @@ export class StatusLog {
       }
     }
     this.feed.start();
+    this.delivering = true;
     this.markDeliveryStarted();
   }
 
@@ -124,10 +127,13 @@ export class StatusLog {
   }
 
   /** Waits until subscribers are done with `seq`, once delivery runs; at once before that. */
-  async delivered(seq: number): Promise<void> {
-    if (this.phase === 'created' || this.phase === 'open' || this.phase === 'closed') return;
-    await this.deliveryStarted;
-    await this.dispatcher.settled(seq);
+  delivered(seq: number): Promise<void> {
+    if (this.phase === 'created' || this.phase === 'open' || this.phase === 'closed') {
+      return Promise.resolve();
+    }
+    // Once delivery has started, straight to the dispatcher: this is on every postAsync's path.
+    if (this.delivering) return this.dispatcher.settled(seq);
+    return this.deliveryStarted.then(() => this.dispatcher.settled(seq));
   }
 
   /** Flushes (within `shutdownTimeoutMs`), then releases the store, the watch and the file. */
@@ -152,9 +158,18 @@ export class StatusLog {
     this.writer.start();
   }
 
-  /** What the writer stored, in order: to the file, then to the feed. */
-  private async stored(stored: StatusEntry[]): Promise<void> {
-    if (this.jsonl) await this.jsonl.append(stored);
+  /**
+   * What the writer stored, in order: to the file, then to the feed. Without a file nothing
+   * is awaited, which saves the writer a hand-over per batch.
+   */
+  private stored(stored: StatusEntry[]): Promise<void> | void {
+    if (this.jsonl) {
+      return this.jsonl.append(stored).then(() => this.offer(stored));
+    }
+    this.offer(stored);
+  }
+
+  private offer(stored: StatusEntry[]): void {
     this.lastStoredSeq = Math.max(this.lastStoredSeq, stored[stored.length - 1]!.seq!);
     this.feed.offer(stored);
   }

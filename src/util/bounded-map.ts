@@ -4,6 +4,8 @@
  */
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
+  /** The key used last, already at the end: using it again moves nothing. */
+  private newest: K | undefined;
   /** How many keys were forgotten to make room. */
   evictions = 0;
 
@@ -16,9 +18,10 @@ export class BoundedMap<K, V> {
   /** The value of `key`, which counts as a use. */
   get(key: K): V | undefined {
     const value = this.map.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.newest) {
       this.map.delete(key);
       this.map.set(key, value);
+      this.newest = key;
     }
     return value;
   }
@@ -26,6 +29,7 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
+    this.newest = key;
     if (this.map.size > this.capacity) {
       this.map.delete(this.map.keys().next().value as K);
       this.evictions += 1;

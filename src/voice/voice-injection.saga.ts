@@ -1,19 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ICommand, IEvent, ofType, Saga } from '@nestjs/cqrs';
-import { catchError, defer, EMPTY, mergeMap, Observable, of } from 'rxjs';
+import { filter, map, Observable } from 'rxjs';
 import { StatusPostedEvent } from '../cqrs/status-posted.event';
 import { StatusEntry } from '../entry/status-entry';
 import { InjectVoiceUpdateCommand } from './inject-voice-update.command';
 import { VoiceChannelResolver } from './voice-channel.resolver';
 import { policyFor } from './voice-policy';
 
+import { VOICE_OPTIONS } from './voice-options';
+import type { ResolvedVoiceOptions } from './voice-options';
+
 /**
  * Turns the entries the voice agent should hear about (by default: from `exec`, with status
  * `info`, `completed` or `failed`) into {@link InjectVoiceUpdateCommand}s, each with the policy
  * of the first rule that matches it.
  */
-import { VOICE_OPTIONS } from './voice-options';
-import type { ResolvedVoiceOptions } from './voice-options';
 @Injectable()
 export class VoiceInjectionSaga {
   private readonly logger = new Logger('StatusBus');
@@ -24,29 +25,31 @@ export class VoiceInjectionSaga {
   ) {}
 
   /**
-   * Each event is mapped inside its own inner observable with its own `catchError`: an error in
-   * a saga's outer operators would complete the saga for good, ending all later injections.
+   * An error in a saga's operators would complete the saga for good, ending all later
+   * injections: each event is mapped by `commandFor`, which never throws. A plain `map` rather
+   * than an inner observable per event, which would cost more than the mapping itself.
    */
   @Saga()
   statusToVoice = (events$: Observable<IEvent>): Observable<ICommand> =>
     events$.pipe(
       ofType(StatusPostedEvent),
-      mergeMap((event) =>
-        defer(() => {
-          const command = this.toCommand(event.entry);
-          return command ? of(command) : EMPTY;
-        }).pipe(
-          catchError((err: unknown) => {
-            const error = err instanceof Error ? err : new Error(String(err));
-            this.logger.error(
-              `Voice injection skipped entry seq=${event.entry?.seq}: ${error.message}`,
-              error.stack,
-            );
-            return EMPTY;
-          }),
-        ),
-      ),
+      map((event) => this.commandFor(event)),
+      filter((command): command is InjectVoiceUpdateCommand => command !== undefined),
     );
+
+  /** `toCommand`, with an error logged and the entry skipped. */
+  private commandFor(event: StatusPostedEvent): InjectVoiceUpdateCommand | undefined {
+    try {
+      return this.toCommand(event.entry);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.logger.error(
+        `Voice injection skipped entry seq=${event.entry?.seq}: ${error.message}`,
+        error.stack,
+      );
+      return undefined;
+    }
+  }
 
   /** The command for `entry`, or `undefined` when the voice agent need not hear of it. */
   toCommand(entry: StatusEntry): InjectVoiceUpdateCommand | undefined {

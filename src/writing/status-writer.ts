@@ -3,6 +3,7 @@ import { StatusBackend } from '../backends/status-backend';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusBufferFullError } from '../errors/status-bus.errors';
 import { ProgressWaiters } from '../delivery/progress-waiters';
+import { Handover } from '../util/handover';
 
 /** How the writer batches and retries. */
 export interface StatusWriterSettings {
@@ -47,12 +48,15 @@ export class StatusWriter {
   private lastError: unknown;
   private rejectedFull = 0;
   private readonly logger = new Logger('StatusBus');
+  private readonly handover: Handover;
 
   constructor(
     private readonly backend: StatusBackend,
     private readonly settings: StatusWriterSettings,
     private readonly onStored: StoredHandler,
-  ) {}
+  ) {
+    this.handover = new Handover(backend.inProcess === true);
+  }
 
   /** Whether an append is on its way to the store right now. */
   get appending(): boolean {
@@ -124,8 +128,8 @@ export class StatusWriter {
   private schedule(): void {
     if (!this.started || this.running || this.stopped) return;
     this.running = true;
-    // setImmediate, not a microtask: posts made in the same tick join the same batch.
-    setImmediate(() => void this.run());
+    // Later, not now: posts made by the running code join the same batch.
+    this.handover.schedule(() => void this.run());
   }
 
   private async run(): Promise<void> {
@@ -177,7 +181,8 @@ export class StatusWriter {
       this.head += oldest.batch.length;
       sent -= this.compact();
       try {
-        await this.onStored(stored);
+        const handled = this.onStored(stored);
+        if (handled) await handled;
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         this.logger.error(`Handling stored entries failed: ${error.message}`, error.stack);

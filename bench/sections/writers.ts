@@ -1,0 +1,62 @@
+import { createTestDatabase, migratedDataSource } from '../../test/support/test-database';
+import { forkBench, progress, Row, Section } from '../measure';
+import type { WriterReport } from '../writer.process';
+
+/**
+ * `count` writer processes on one fresh database, each posting `total / count` entries at the
+ * same moment; the aggregate throughput is the total over the time from the first start to the
+ * last finish.
+ */
+async function writers(count: number, total: number): Promise<number> {
+  const db = await createTestDatabase(`bench_writers_${count}`);
+  try {
+    await (await migratedDataSource(db.url)).destroy();
+    const children = Array.from({ length: count }, () =>
+      forkBench('writer.process.ts', { BENCH_URL: db.url, BENCH_POSTS: String(total / count) }),
+    );
+    const ready = children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          child.once('message', () => resolve());
+          child.once('exit', (code) => reject(new Error(`a writer exited with ${code}`)));
+        }),
+    );
+    await Promise.all(ready);
+    const reports = children.map(
+      (child) =>
+        new Promise<WriterReport>((resolve, reject) => {
+          child.once('message', (report) => resolve(report as WriterReport));
+          child.once('exit', (code) => reject(new Error(`a writer exited with ${code}`)));
+        }),
+    );
+    for (const child of children) child.send('go');
+    const done = await Promise.all(reports);
+    const started = Math.min(...done.map((r) => r.started));
+    const finished = Math.max(...done.map((r) => r.finished));
+    return total / ((finished - started) / 1000);
+  } finally {
+    await db.drop();
+  }
+}
+
+export async function severalWriters(quick: boolean): Promise<Section> {
+  const total = quick ? 40_000 : 200_000;
+  const rates: Record<number, number> = {};
+  for (const count of [1, 2, 4]) {
+    progress(`${count} writer process${count > 1 ? 'es' : ''}, ${total} entries in all`);
+    rates[count] = await writers(count, total);
+  }
+  const rows: Row[] = [
+    { name: '1 writer process, post then flush', value: rates[1]!, unit: 'entries/s' },
+  ];
+  for (const count of [2, 4]) {
+    rows.push({
+      name: `${count} writer processes together`,
+      value: rates[count]!,
+      unit: 'entries/s',
+      baseline: { name: '1 writer process', value: rates[1]! },
+      target: { text: '≥ 1× (more writers never mean less)', met: (r) => r >= 1 },
+    });
+  }
+  return { title: 'Several writers on one database (PostgreSQL)', rows };
+}
