@@ -19,6 +19,8 @@ export class AppModule {
           postgres: { url, migrationsRun: true },
           persistPath: '.status-bus/session.jsonl',
           voice: {
+            // Updates enter the call's conversation as system messages, not as the user's words.
+            role: 'system',
             // The voice session also hears the system's completion, not only the exec agent.
             agents: ['exec', 'system'],
             // Progress waits until the user stops speaking; failures interrupt; starts are not told.

@@ -6,6 +6,7 @@ import { setupStatusAdminOpenApi, StatusBusService } from '../src';
 import { EmbeddedPostgresServer } from '../src/postgres';
 import { AppModule } from './app.module';
 import { DelegateTaskCommand } from './delegate-task.command';
+import { ScriptedVoiceCall } from './scripted-voice-call';
 
 /**
  * `npm start`: the voice agent delegates a task; the execution agent reports each step, which
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
   logger.log(
     `Second delegation → ${await commands.execute(new DelegateTaskCommand('find RoomKit'))}`,
   );
+  // Let the call finish what it was told (the reply asked for, updates that waited for the
+  // user), so that the summary shows what was heard.
+  await app.get(ScriptedVoiceCall).quiet();
   const bus = app.get(StatusBusService);
   await bus.flush();
   await bus.printSummary(6);

@@ -20,16 +20,18 @@ describe('the demo (npm start)', () => {
     // of the same task; the "pending" start was dropped by its rule.
     expect(stdout).toMatch(/receipt for #\d+: dropped/);
     expect(stdout).toMatch(/receipt for #\d+: superseded/);
+    // A real RealtimeSession (on the SDK's scripted transport) is told, in the system role.
     expect(stdout).toMatch(
-      /demo-session ← user \(silent\): \[Agent update\] search_google\("roomkit conversation AI"\): Found 15 text elements on results page/,
+      /demo-session ← system: \[Agent update\] search_google\("roomkit conversation AI"\): Found 15 text elements on results page/,
     );
     expect(stdout).not.toMatch(/demo-session ← .*Starting\.\.\./);
     expect(stdout).toMatch(
-      /demo-session ← user \(asks for a reply\): \[Agent update\] click_result\(117\): Element not visible, retrying/,
+      /demo-session ← system: \[Agent update\] click_result\(117\): Element not visible, retrying/,
     );
-    expect(stdout).toMatch(
-      /demo-session ← user \(silent\): \[Agent update\] task_completed: Duration: \d+ms/,
-    );
+    expect(stdout).toMatch(/demo-session ← system: \[Agent update\] task_completed: Duration: \d+ms/);
+    // The failure asked for a reply, once the user had stopped speaking, and it was spoken.
+    expect(stdout).toMatch(/the user stopped speaking[\s\S]*demo-session: a reply is asked for/);
+    expect(stdout).toMatch(/receipt for #\d+: spoken/);
     expect(stdout).toMatch(/First delegation → Task completed\./);
     expect(stdout).toMatch(
       /Second delegation → Task already completed\. Ask the user if they need something different\./,

@@ -5,7 +5,7 @@ import { timestampMillis } from '../entry/status-timestamp';
 import { StatusBusService } from '../status-bus.service';
 import { withTimeout } from '../util/with-timeout';
 import { InjectVoiceUpdateCommand, VoiceInjectionResult } from './inject-voice-update.command';
-import { VoiceChannel } from './voice-channel.interface';
+import { VoiceChannel, VoiceInjection } from './voice-channel.interface';
 import { VoiceChannelResolver } from './voice-channel.resolver';
 import { VoiceDeliveryOutcome, VoicePolicy } from './voice-policy';
 import { VoiceSessionLeases } from './voice-session-leases';
@@ -188,10 +188,17 @@ export class InjectVoiceUpdateHandler
     return 'queued';
   }
 
-  /** The session became idle: tell it what waited, in order, in each update's room chain. */
+  /**
+   * The session became idle, or closed: tell it what waited, in order, in each update's room
+   * chain (a closed session's updates are dropped there, and its queue goes).
+   */
   private async flush(channel: VoiceChannel, session: unknown): Promise<void> {
     const queue = this.queues.get(session);
-    if (!queue || queue.size === 0) return;
+    if (!queue) return;
+    if (!isOpen(channel, session)) {
+      queue.stopListening?.();
+      this.queues.delete(session);
+    }
     for (const update of queue.drain()) {
       await this.inRoom(update.roomId, () => this.inject(channel, session, update, 'silent'));
     }
@@ -211,8 +218,13 @@ export class InjectVoiceUpdateHandler
       this.receipt(entry, roomId, 'expired', sessionId);
       return 'expired';
     }
+    if (!isOpen(channel, session)) {
+      this.receipt(entry, roomId, 'dropped', sessionId, 'the voice session has closed');
+      return 'dropped';
+    }
+    let injection: VoiceInjection | void;
     try {
-      await this.call(
+      injection = await this.call(
         () =>
           channel.injectText(session, text, {
             role,
@@ -228,6 +240,13 @@ export class InjectVoiceUpdateHandler
       return 'failed';
     }
     this.receipt(entry, roomId, 'injected', sessionId);
+    // What became of the reply it asked for, once the channel knows; never awaited here, so a
+    // reply that takes long holds up no other update.
+    injection?.heard?.then(
+      (heard) => heard && this.receipt(entry, roomId, heard, sessionId),
+      (err: unknown) =>
+        this.logger.warn(`Voice receipt of seq=${entry.seq}: ${(err as Error).message}`),
+    );
     return 'injected';
   }
 
@@ -280,6 +299,11 @@ export class InjectVoiceUpdateHandler
       );
     }
   }
+}
+
+/** Whether the channel still holds `session`; a channel that cannot tell holds them all. */
+function isOpen(channel: VoiceChannel, session: unknown): boolean {
+  return channel.isOpen ? channel.isOpen(session) : true;
 }
 
 /** Runs `work` after everything chained before it under `key`, whatever became of that. */

@@ -9,6 +9,18 @@ export interface InjectTextOptions {
   silent: boolean;
 }
 
+/** What became of the reply an injection asked for (the `interrupt` policy). */
+export type HeardOutcome = 'spoken' | 'interrupted';
+
+/**
+ * What `injectText` may answer, when the channel can tell what the voice agent actually said.
+ * The bus posts a `spoken` or `interrupted` receipt, after `injected`, once `heard` settles
+ * with one; `undefined` (the session closed first, say) posts nothing more.
+ */
+export interface VoiceInjection {
+  heard?: Promise<HeardOutcome | undefined>;
+}
+
 /**
  * The port to a realtime voice provider. Bind it by providing {@link VOICE_CHANNEL} in any
  * module of the application, or pass it as `voice.channel` in the module options.
@@ -21,9 +33,13 @@ export interface VoiceChannel<Session = unknown> {
   getRoomSessions(roomId: string): readonly Session[] | Promise<readonly Session[]>;
   /**
    * Adds `text` to one session's conversation; `silent: false` asks the model to reply (the
-   * `interrupt` policy).
+   * `interrupt` policy). May answer a {@link VoiceInjection} to say later what was heard.
    */
-  injectText(session: Session, text: string, options: InjectTextOptions): unknown;
+  injectText(
+    session: Session,
+    text: string,
+    options: InjectTextOptions,
+  ): VoiceInjection | void | Promise<VoiceInjection | void>;
   /**
    * A stable id for a session, for receipts and the speak-once checkpoint.
    * @default String(session)
@@ -31,8 +47,16 @@ export interface VoiceChannel<Session = unknown> {
   sessionId?(session: Session): string;
   /** Whether the session is idle now (nobody speaking). Needed, with `onIdle`, for `when_idle`. */
   isIdle?(session: Session): boolean;
-  /** Calls `listener` each time the session becomes idle; returns a function that stops it. */
+  /**
+   * Calls `listener` each time the session becomes idle, and once when it closes; returns a
+   * function that stops it.
+   */
   onIdle?(session: Session, listener: () => void): () => void;
+  /**
+   * Whether the session is still connected. Updates for a closed session are receipted
+   * `dropped` instead of being injected or kept waiting. @default always open
+   */
+  isOpen?(session: Session): boolean;
 }
 
 /** Injection token of the application's {@link VoiceChannel}. */

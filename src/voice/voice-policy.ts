@@ -12,7 +12,14 @@ export type VoicePolicy = 'silent' | 'when_idle' | 'interrupt' | 'drop';
 
 /** What happened to an entry on its way to a voice session, as its receipt says. */
 export type VoiceDeliveryOutcome =
-  'injected' | 'queued' | 'superseded' | 'expired' | 'dropped' | 'failed';
+  | 'injected'
+  | 'queued'
+  | 'superseded'
+  | 'expired'
+  | 'dropped'
+  | 'failed'
+  | 'spoken'
+  | 'interrupted';
 
 /** Chooses a policy for the entries it matches; each field left out matches anything. */
 export interface VoiceRule {
