@@ -285,6 +285,26 @@ describe('the voice saga, end to end, into a RealtimeSession', () => {
     ]);
   });
 
+  it('a burst of interrupt updates during a response asks for one response, after it', async () => {
+    await start({ rules: [{ status: 'failed', policy: 'interrupt' }] });
+    const { session, transport } = await liveSession();
+    channel.register('default', session);
+    const s = server(transport);
+    s.responseCreated('r1');
+    const burst = Array.from({ length: 5 }, (_, i) => bus.post('exec', `step_${i}`, 'failed'));
+    await kit.idle();
+    await eventually(() => recorded(transport).items.length === 5);
+    expect(recorded(transport).responses).toBe(0);
+    s.responseDone('r1');
+    expect(recorded(transport).responses).toBe(1);
+    s.responseCreated('r2');
+    s.responseDone('r2');
+    await eventually(() => receipts().filter((r) => r.endsWith(':spoken')).length === 5);
+    expect(recorded(transport).responses).toBe(1);
+    // In log order.
+    expect(recorded(transport).items).toEqual(burst.map((e) => `[Agent update] ${e.action}: `));
+  });
+
   it('a failing injection is a failed receipt and the session goes on', async () => {
     await start({ rules: [{ status: 'failed', policy: 'interrupt' }] });
     const { session, transport } = await liveSession();
