@@ -63,7 +63,7 @@ export class ScriptedVoiceCall implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves once the call has been idle for a moment: every update told, every reply done. */
   async quiet(): Promise<void> {
-    for (let idleFor = 0; idleFor < 400; ) {
+    for (let idleFor = 0; idleFor < 400;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       idleFor = this.voice.isIdle(this.session) ? idleFor + 50 : 0;
     }

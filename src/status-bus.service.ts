@@ -161,6 +161,17 @@ export class StatusBusService
     );
   }
 
+  /**
+   * The position of the oldest entry the store still keeps (`0` when empty): a reader that
+   * last saw a position below `oldestSeq() - 1` has missed entries that are gone (the in-memory
+   * backend keeps the last `maxEntries`).
+   */
+  async oldestSeq(): Promise<number> {
+    const backend = this.backend;
+    if (!backend.oldest) return Math.min(1, await this.read('oldestSeq', () => backend.head()));
+    return this.read('oldestSeq', () => backend.oldest!());
+  }
+
   /** The last `n` entries as text, one line each: `[HH:MM:SS] agent: action → status | detail`. */
   async recentText(n = 10, filter: StatusFilter = {}): Promise<string> {
     return formatRecentText(await this.recent(n, filter));

@@ -28,7 +28,9 @@ describe('the demo (npm start)', () => {
     expect(stdout).toMatch(
       /demo-session ← system: \[Agent update\] click_result\(117\): Element not visible, retrying/,
     );
-    expect(stdout).toMatch(/demo-session ← system: \[Agent update\] task_completed: Duration: \d+ms/);
+    expect(stdout).toMatch(
+      /demo-session ← system: \[Agent update\] task_completed: Duration: \d+ms/,
+    );
     // The failure asked for a reply, once the user had stopped speaking, and it was spoken.
     expect(stdout).toMatch(/the user stopped speaking[\s\S]*demo-session: a reply is asked for/);
     expect(stdout).toMatch(/receipt for #\d+: spoken/);

@@ -41,4 +41,18 @@ export interface StatusAdminOptions {
    * @default 30000
    */
   streamStallMs?: number;
+  /**
+   * Serve the bus as an MCP server at `{path}/mcp` (Streamable HTTP, stateless): tools
+   * `read_progress` and `post_status`, each room's board as a resource. Needs
+   * `@modelcontextprotocol/sdk` and `zod`: without them the endpoint is left out, with a line in
+   * the log, unless this is `true`, which then stops the application.
+   * @default on when the SDK is installed
+   */
+  mcp?: boolean;
+  /**
+   * Serve AG-UI runs at `POST {path}/ag-ui`: the room's state, its entries after a position,
+   * and new ones for a while, as an AG-UI event stream.
+   * @default true
+   */
+  agUi?: boolean;
 }

@@ -4,27 +4,10 @@ import { Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusBusService } from '../status-bus.service';
 import type { RawHttp } from './raw-http';
+import { STATUS_EVENTS, StreamEndReason, StreamFormat } from './stream-format';
 
 /** How many entries one replay read asks for. */
 const PAGE = 1000;
-
-/**
- * The SSE frame of each entry, built once however many streams send it: entries are immutable,
- * and every stream on an instance is handed the same entry objects.
- */
-const frames = new WeakMap<StatusEntry, string>();
-
-function frameOf(entry: StatusEntry): string {
-  let frame = frames.get(entry);
-  if (frame === undefined) {
-    frame = `id: ${entry.seq}\nevent: status\ndata: ${JSON.stringify(entry)}\n\n`;
-    frames.set(entry, frame);
-  }
-  return frame;
-}
-
-/** Why the server ended a stream; sent to the client in the stream's last event. */
-export type StreamEndReason = 'slow_client' | 'shutdown' | 'store_unavailable';
 
 /** What one stream serves and how much it may hold for its client. */
 export interface StatusEventStreamOptions {
@@ -36,6 +19,20 @@ export interface StatusEventStreamOptions {
   maxBufferedBytes: number;
   /** How long a client may take to read what waits for it before the stream is ended. */
   stallMs: number;
+  /** How the stream looks. @default the admin API's `status` events */
+  format?: StreamFormat;
+  /**
+   * How long the stream follows new entries before it ends as `finished`; `0` ends it once it
+   * has caught up. @default until the client leaves
+   */
+  followMs?: number;
+  /** Without `lastEventId`, start after the newest position when the stream opens. */
+  startAtHead?: boolean;
+  /**
+   * End at once, as `resume_point_lost`, when `lastEventId` is older than the oldest entry the
+   * store keeps, rather than sending what is left. @default false
+   */
+  refuseLostResume?: boolean;
 }
 
 /**
@@ -66,8 +63,12 @@ export class StatusEventStream {
   private heartbeat: NodeJS.Timeout | undefined;
   private stall: NodeJS.Timeout | undefined;
   private unsubscribe: Unsubscribe | undefined;
+  private follow: NodeJS.Timeout | undefined;
+  /** The follow time is over: end as soon as the client has caught up. */
+  private finishing = false;
 
   private readonly response: ServerResponse;
+  private readonly format: StreamFormat;
 
   constructor(
     private readonly bus: StatusBusService,
@@ -77,6 +78,7 @@ export class StatusEventStream {
   ) {
     this.lastSent = options.lastEventId ?? 0;
     this.response = http.response;
+    this.format = options.format ?? STATUS_EVENTS;
     // Before anything is awaited: a client may leave while the stream is being opened.
     http.request.once('close', () => this.close());
     http.response.once('close', () => this.close());
@@ -88,19 +90,24 @@ export class StatusEventStream {
    * to answer; after that, a failing read ends the stream, which the client resumes.
    */
   async open(): Promise<void> {
-    const { filter, lastEventId, heartbeatMs } = this.options;
+    const { filter, lastEventId, heartbeatMs, followMs } = this.options;
     const unsubscribe = await this.bus.subscribe((entry) => this.live(entry), filter);
     this.unsubscribe = unsubscribe;
     if (this.closed) return void unsubscribe();
     let head: number;
+    let oldest = 0;
     try {
       const [newest] = await this.bus.recent(1);
       head = newest?.seq ?? 0;
+      if (this.options.refuseLostResume && lastEventId !== undefined) {
+        oldest = await this.bus.oldestSeq();
+      }
     } catch (err) {
       this.close();
       throw err;
     }
     if (this.closed) return;
+    if (this.options.startAtHead && lastEventId === undefined) this.lastSent = head;
     this.http.takeOver();
     this.response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -109,7 +116,20 @@ export class StatusEventStream {
       // Tells nginx-style proxies not to buffer the stream.
       'X-Accel-Buffering': 'no',
     });
-    this.write(': connected\n\n');
+    let opening: string;
+    try {
+      opening = await this.format.opening(head);
+    } catch {
+      return this.end('store_unavailable');
+    }
+    this.write(opening);
+    if (lastEventId !== undefined && lastEventId < oldest - 1) {
+      return this.end(
+        'resume_point_lost',
+        `the resume point ${lastEventId} is older than the oldest position the store keeps ` +
+          `(${oldest}): resume from ${oldest - 1} or later, after reading the current state`,
+      );
+    }
     this.heartbeat = setInterval(() => {
       if (this.mode !== 'behind') this.write(': heartbeat\n\n');
     }, heartbeatMs);
@@ -117,22 +137,32 @@ export class StatusEventStream {
     if (lastEventId !== undefined && lastEventId > head) {
       // A position this log never reached: the client saw another log (one kept in memory
       // before a restart, say). Everything this log holds is new to it.
-      this.event('reset', { last_seq: head });
+      this.write(this.format.reset(head));
       this.lastSent = 0;
+    }
+    if (followMs !== undefined && followMs > 0) {
+      this.follow = setTimeout(() => this.finish(), followMs);
+      this.follow.unref();
+    } else if (followMs === 0) {
+      this.finishing = true;
     }
     await this.catchUp(lastEventId !== undefined);
   }
 
   /** Ends the stream with a last event saying why and up to where it was sent. */
-  end(reason: StreamEndReason): void {
+  end(reason: StreamEndReason, detail?: string): void {
     if (this.closed) return;
     if (this.response.headersSent) {
-      this.response.write(
-        `event: end\ndata: ${JSON.stringify({ reason, last_seq: this.lastSent })}\n\n`,
-      );
+      this.response.write(this.format.closing(reason, this.lastSent, detail));
     }
     this.response.end();
     this.close();
+  }
+
+  /** The follow time is over: ends now if caught up, else once the client has caught up. */
+  private finish(): void {
+    this.finishing = true;
+    if (this.mode === 'live') this.end('finished');
   }
 
   private live(entry: StatusEntry): void {
@@ -159,6 +189,7 @@ export class StatusEventStream {
     const held = this.held;
     this.held = [];
     for (const entry of held) if (this.mode === 'live') this.send(entry);
+    if (this.finishing && this.mode === 'live') this.end('finished');
   }
 
   private async replay(): Promise<void> {
@@ -178,12 +209,8 @@ export class StatusEventStream {
 
   private send(entry: StatusEntry): void {
     if (this.closed || entry.seq! <= this.lastSent) return;
-    this.write(frameOf(entry));
+    this.write(this.format.entry(entry));
     this.lastSent = entry.seq!;
-  }
-
-  private event(name: string, data: object): void {
-    this.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   private write(chunk: string): void {
@@ -209,6 +236,7 @@ export class StatusEventStream {
     this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.stall);
+    clearTimeout(this.follow);
     void this.unsubscribe?.();
     this.onClosed();
   }

@@ -25,7 +25,7 @@ export class StatusStreams implements BeforeApplicationShutdown {
   /** Serves one client's stream; rejects before answering if it cannot be served. */
   async serve(
     http: RawHttp,
-    options: Pick<StatusEventStreamOptions, 'filter' | 'lastEventId'>,
+    options: Omit<StatusEventStreamOptions, 'heartbeatMs' | 'maxBufferedBytes' | 'stallMs'>,
   ): Promise<void> {
     if (this.closing) throw new StatusBusClosedError('stream');
     const stream = new StatusEventStream(

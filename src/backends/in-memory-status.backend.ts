@@ -107,6 +107,10 @@ export class InMemoryStatusBackend extends StatusBackend {
     return this.lastSeq;
   }
 
+  override async oldest(): Promise<number> {
+    return this.entries[this.start]?.seq ?? 0;
+  }
+
   override async readAfter(
     after: number,
     limit: number,

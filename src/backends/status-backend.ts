@@ -75,6 +75,13 @@ export abstract class StatusBackend {
   abstract readAfter(after: number, limit: number, filter?: StatusFilter): Promise<StatusEntry[]>;
 
   /**
+   * The position of the oldest entry the store still keeps, `0` when it keeps none. A reader
+   * that last saw a position below `oldest() - 1` has missed entries the store no longer has.
+   * Backends that keep every entry may leave this out.
+   */
+  oldest?(): Promise<number>;
+
+  /**
    * Loads history kept elsewhere (the JSONL file) into a backend that keeps it only in memory.
    * Backends with their own durable storage leave this out.
    */

@@ -1,6 +1,6 @@
 import { StatusEntry } from '../entry/status-entry';
 import { BoundedMap } from '../util/bounded-map';
-import { AgentSnapshot } from './agent-snapshot';
+import { AgentSnapshot, agentSnapshotOf } from './agent-snapshot';
 
 /** One room's agents, and whether they are all known (a room evicted and seen again is not). */
 interface RoomAgents {
@@ -33,15 +33,7 @@ export class AgentSnapshotReadModel {
     }
     const current = room.agents.get(entry.agentId);
     if (current && current.seq >= (entry.seq ?? 0)) return;
-    room.agents.set(entry.agentId, {
-      agentId: entry.agentId,
-      roomId: entry.roomId,
-      status: entry.status,
-      action: entry.action,
-      detail: entry.detail,
-      since: entry.ts,
-      seq: entry.seq ?? 0,
-    });
+    room.agents.set(entry.agentId, agentSnapshotOf(entry));
   }
 
   /** Whether `roomId` must be read from the store before its snapshot can be trusted. */

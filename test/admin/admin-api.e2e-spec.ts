@@ -223,7 +223,9 @@ describe('the admin HTTP API', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/status',
+        '/status/ag-ui',
         '/status/dashboard',
+        '/status/mcp',
         '/status/recent',
         '/status/recent/text',
         '/status/snapshot',

@@ -268,6 +268,13 @@ export class PostgresStatusBackend extends StatusBackend {
     return Number(rows[0]?.seq ?? 0);
   }
 
+  override async oldest(): Promise<number> {
+    const rows = await this.query<{ seq: string | null }>(
+      'SELECT min(seq) AS seq FROM status_bus_entries',
+    );
+    return Number(rows[0]?.seq ?? 0);
+  }
+
   override async readAfter(
     after: number,
     limit: number,
