@@ -1,5 +1,6 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { z } from 'zod';
 import { StatusEntry } from '../../entry/status-entry';
 import { STATUS_LEVELS, StatusLevel } from '../../entry/status-level';
@@ -23,6 +24,39 @@ const wireEntry = z.object({
 });
 
 const status = z.enum(STATUS_LEVELS as unknown as [StatusLevel, ...StatusLevel[]]);
+
+/*
+ * Built once: a server is made per request (stateless mode), and building the schemas and the
+ * JSON Schema validator for each cost most of a call.
+ */
+const validator = new AjvJsonSchemaValidator();
+
+const readProgressInput = {
+  room_id: z.string().min(1).optional().describe('The conversation; all when left out'),
+  agent_id: z.string().min(1).optional().describe('Only entries of this agent'),
+  status: status.optional().describe('Only entries with this status'),
+  after_seq: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Only entries after this position (resume with last_seq)'),
+  limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe('At most, default 8'),
+};
+
+const readProgressOutput = {
+  entries: z.array(wireEntry).describe('Oldest first'),
+  last_seq: z.number().int().describe('Resume after this position'),
+};
+
+const postStatusInput = {
+  agent_id: z.string().describe('Who reports'),
+  action: z.string().describe('What was done'),
+  status: z.string().describe(`One of ${STATUS_LEVELS.join(', ')}`),
+  detail: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  room_id: z.string().optional().describe('The conversation; default when left out'),
+};
 
 /** What the MCP endpoint serves, beside the bus. */
 export interface StatusMcpOptions {
@@ -53,6 +87,7 @@ export function createStatusMcpServer(bus: StatusBusService, options: StatusMcpO
   const server = new McpServer(
     { name: 'nest-status-bus', version: '1' },
     {
+      jsonSchemaValidator: validator,
       instructions:
         'The status bus of a multi-agent system: read_progress says what every agent is doing ' +
         'and what happened since a position; resume with the last_seq it answers.',
@@ -68,22 +103,8 @@ export function createStatusMcpServer(bus: StatusBusService, options: StatusMcpO
         'What every agent is doing now and what happened recently, as a short report, with the ' +
         'entries themselves in structuredContent. Give after_seq (a last_seq from an earlier ' +
         'call) to get exactly the entries after it.',
-      inputSchema: {
-        room_id: z.string().min(1).optional().describe('The conversation; all when left out'),
-        agent_id: z.string().min(1).optional().describe('Only entries of this agent'),
-        status: status.optional().describe('Only entries with this status'),
-        after_seq: z
-          .number()
-          .int()
-          .min(0)
-          .optional()
-          .describe('Only entries after this position (resume with last_seq)'),
-        limit: z.number().int().min(1).max(MAX_LIMIT).optional().describe('At most, default 8'),
-      },
-      outputSchema: {
-        entries: z.array(wireEntry).describe('Oldest first'),
-        last_seq: z.number().int().describe('Resume after this position'),
-      },
+      inputSchema: readProgressInput,
+      outputSchema: readProgressOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args) => {
@@ -118,14 +139,7 @@ export function createStatusMcpServer(bus: StatusBusService, options: StatusMcpO
         title: 'Post status',
         description:
           'Posts a status entry on the bus, for every agent to see; answers the stored entry.',
-        inputSchema: {
-          agent_id: z.string().describe('Who reports'),
-          action: z.string().describe('What was done'),
-          status: z.string().describe(`One of ${STATUS_LEVELS.join(', ')}`),
-          detail: z.string().optional(),
-          metadata: z.record(z.string(), z.unknown()).optional(),
-          room_id: z.string().optional().describe('The conversation; default when left out'),
-        },
+        inputSchema: postStatusInput,
         outputSchema: wireEntry.shape,
       },
       async (args) => {
