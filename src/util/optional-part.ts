@@ -14,9 +14,11 @@ export function loadPart<T>(part: string, packages: readonly string[], load: () 
     return load();
   } catch (err) {
     const message = err instanceof Error ? err.message : '';
+    // The package itself or one of its files (`'@modelcontextprotocol/sdk/server/mcp.js'`).
     const missing = packages.find(
       (name) =>
-        (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && message.includes(`'${name}'`),
+        (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+        (message.includes(`'${name}'`) || message.includes(`'${name}/`)),
     );
     if (missing === undefined) throw err;
     throw new StatusBusConfigError(
