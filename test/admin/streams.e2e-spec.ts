@@ -110,6 +110,9 @@ describe('event streams at the edge', () => {
     await new Promise((r) => setTimeout(r, 200));
     await bus.postAsync('exec', 'after', 'ok');
     await eventually(() => fast.entries().length === 4001, 20_000);
+    // The stalled stream ends streamStallMs after it last could write, which may be after the
+    // fast client has everything: its subscription goes when it ends. Read only then.
+    await eventually(() => bus.stats().subscribers === 1, 20_000);
 
     const text = await stalled.text();
     const end = endIn(text);
