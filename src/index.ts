@@ -23,6 +23,7 @@ export {
   StatusBufferFullError,
   StatusStoreTimeoutError,
   StatusBusConfigError,
+  StatusResumePointLostError,
   StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
 // The PostgreSQL backend and the embedded server need pg and typeorm: `nest-status-bus/postgres`.

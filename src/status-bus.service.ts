@@ -15,6 +15,7 @@ import { formatRecentText, formatSummary } from './entry/status-text.format';
 import {
   InvalidStatusQueryError,
   StatusBusError,
+  StatusResumePointLostError,
   StatusStoreTimeoutError,
   StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
@@ -147,7 +148,9 @@ export class StatusBusService
 
   /**
    * Up to `limit` entries after position `seq` that match `filter`, oldest first: what a reader
-   * that last saw `seq` missed (within what the backend keeps).
+   * that last saw `seq` missed.
+   * @throws StatusResumePointLostError when the store no longer keeps all of them (`seq` is
+   * older than its oldest entry), naming the oldest position it keeps: never a silent gap
    */
   async entriesAfter(seq: number, limit = 1000, filter: StatusFilter = {}): Promise<StatusEntry[]> {
     if (!Number.isSafeInteger(seq) || seq < 0) {
@@ -156,9 +159,15 @@ export class StatusBusService
     checkCount(limit);
     checkFilter(filter);
     const { agentId, status, roomId } = filter;
-    return this.read('entriesAfter', () =>
-      this.backend.readAfter(seq, limit, { agentId, status, roomId }),
+    const backend = this.backend;
+    const [entries, oldest] = await this.read('entriesAfter', () =>
+      Promise.all([
+        backend.readAfter(seq, limit, { agentId, status, roomId }),
+        backend.oldest?.() ?? 0,
+      ]),
     );
+    if (seq < oldest - 1) throw new StatusResumePointLostError(seq, oldest);
+    return entries;
   }
 
   /**

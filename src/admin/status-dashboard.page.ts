@@ -224,6 +224,14 @@ export function renderStatusDashboard(basePath: string): string {
       try {
         const response = await fetch(BASE + '/stream', { headers: { ...headers(), 'Last-Event-ID': String(lastSeq) } });
         if (response.status === 401) { needToken(); return; }
+        if (response.status === 410) {
+          // Entries since our position are gone from the store: take the current state, go on
+          // from what it keeps.
+          const gone = await response.json();
+          gone.snapshot.forEach(showNow);
+          lastSeq = gone.oldest_seq - 1;
+          continue;
+        }
         setConnection('live', true);
         retry = 500;
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { matchesFilter, StatusFilter } from '../backends/status-backend';
 import { Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
+import { StatusResumePointLostError } from '../errors/status-bus.errors';
+import { AgentSnapshotJson, agentSnapshotJson } from '../snapshot/agent-snapshot';
 import { StatusBusService } from '../status-bus.service';
 import type { RawHttp } from './raw-http';
 import { STATUS_EVENTS, StreamEndReason, StreamFormat } from './stream-format';
@@ -29,10 +31,12 @@ export interface StatusEventStreamOptions {
   /** Without `lastEventId`, start after the newest position when the stream opens. */
   startAtHead?: boolean;
   /**
-   * End at once, as `resume_point_lost`, when `lastEventId` is older than the oldest entry the
-   * store keeps, rather than sending what is left. @default false
+   * What a client hears when `lastEventId` is older than the oldest entry the store keeps:
+   * `gone`, an HTTP 410 with the oldest position kept and the current snapshot, before any
+   * streaming; `event`, the stream's closing frames (`resume_point_lost`). Never the entries
+   * that are left as if none were missing. @default 'gone'
    */
-  refuseLostResume?: boolean;
+  lostResume?: 'gone' | 'event';
 }
 
 /**
@@ -64,6 +68,37 @@ export class StatusEventStream {
   private stall: NodeJS.Timeout | undefined;
   private unsubscribe: Unsubscribe | undefined;
   private follow: NodeJS.Timeout | undefined;
+  /**
+   * Answers 410 Gone: the entries after the client's position are no longer all kept. The body
+   * names the oldest position kept and carries the current snapshot (of the stream's room), from
+   * which the client starts again.
+   */
+  private async gone(lost: StatusResumePointLostError): Promise<void> {
+    let snapshot: AgentSnapshotJson[];
+    try {
+      const agents = await this.bus.snapshot({ roomId: this.options.filter.roomId });
+      snapshot = agents.map(agentSnapshotJson);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    if (this.closed) return;
+    this.http.takeOver();
+    const body = JSON.stringify({
+      statusCode: 410,
+      error: 'Gone',
+      message: lost.message,
+      oldest_seq: lost.oldestSeq,
+      snapshot,
+    });
+    this.response.writeHead(410, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    this.response.end(body);
+    this.close();
+  }
+
   /** The follow time is over: end as soon as the client has caught up. */
   private finishing = false;
 
@@ -99,14 +134,17 @@ export class StatusEventStream {
     try {
       const [newest] = await this.bus.recent(1);
       head = newest?.seq ?? 0;
-      if (this.options.refuseLostResume && lastEventId !== undefined) {
-        oldest = await this.bus.oldestSeq();
-      }
+      if (lastEventId !== undefined) oldest = await this.bus.oldestSeq();
     } catch (err) {
       this.close();
       throw err;
     }
     if (this.closed) return;
+    const lost =
+      lastEventId !== undefined && lastEventId < oldest - 1
+        ? new StatusResumePointLostError(lastEventId, oldest)
+        : undefined;
+    if (lost && this.options.lostResume !== 'event') return this.gone(lost);
     if (this.options.startAtHead && lastEventId === undefined) this.lastSent = head;
     this.http.takeOver();
     this.response.writeHead(200, {
@@ -123,13 +161,7 @@ export class StatusEventStream {
       return this.end('store_unavailable');
     }
     this.write(opening);
-    if (lastEventId !== undefined && lastEventId < oldest - 1) {
-      return this.end(
-        'resume_point_lost',
-        `the resume point ${lastEventId} is older than the oldest position the store keeps ` +
-          `(${oldest}): resume from ${oldest - 1} or later, after reading the current state`,
-      );
-    }
+    if (lost) return this.end('resume_point_lost', lost.message);
     this.heartbeat = setInterval(() => {
       if (this.mode !== 'behind') this.write(': heartbeat\n\n');
     }, heartbeatMs);
@@ -180,7 +212,11 @@ export class StatusEventStream {
     if (read) {
       try {
         await this.replay();
-      } catch {
+      } catch (err) {
+        // Fell further behind than the store keeps: said, not skipped.
+        if (err instanceof StatusResumePointLostError) {
+          return this.end('resume_point_lost', err.message);
+        }
         return this.end('store_unavailable'); // the client resumes from its last id
       }
     }

@@ -49,5 +49,10 @@ export const STATUS_EVENTS: StreamFormat = {
     }
     return frame;
   },
-  closing: (reason, lastSeq) => sseFrame({ reason, last_seq: lastSeq }, undefined, 'end'),
+  closing: (reason, lastSeq, detail) =>
+    sseFrame(
+      { reason, last_seq: lastSeq, ...(detail ? { message: detail } : {}) },
+      undefined,
+      'end',
+    ),
 };

@@ -68,6 +68,24 @@ export class InvalidStatusQueryError extends StatusBusError {
 }
 
 /**
+ * A reader asked for what came after a position the store no longer keeps entries from: what
+ * lay between is gone (the in-memory backend keeps the last `maxEntries`). Said instead of
+ * answering the entries that are left as if nothing were missing. The reader starts again from
+ * the current state (the snapshot) and resumes after `oldestSeq - 1`, or later.
+ */
+export class StatusResumePointLostError extends StatusBusError {
+  constructor(
+    readonly after: number,
+    readonly oldestSeq: number,
+  ) {
+    super(
+      `The entries after seq ${after} are no longer all kept: the oldest the store keeps is ` +
+        `seq ${oldestSeq}. Read the current state, then resume from ${oldestSeq - 1} or later.`,
+    );
+  }
+}
+
+/**
  * The store could not answer a read (`recent`, `entriesAfter`, `hasCompleted`, ...): it is
  * unreachable or failing. Nothing was changed; the read can be retried later.
  */

@@ -253,7 +253,7 @@ describe.each(['express', 'fastify'] as const)(
       const run = await agUiRun(url, 'call-1', { after_seq: 3 });
       const error = run.events.find((e) => e.type === 'RUN_ERROR');
       expect(error).toMatchObject({ code: 'resume_point_lost' });
-      expect(String(error!.message)).toContain('(11)');
+      expect(String(error!.message)).toContain('oldest the store keeps is seq 11');
       expect(customEntries(run.events)).toEqual([]);
     });
   },

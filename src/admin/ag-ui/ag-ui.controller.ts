@@ -37,7 +37,7 @@ export function createAgUiController(path: string): Type<unknown> {
         lastEventId: input.afterSeq,
         startAtHead: input.afterSeq === undefined,
         followMs: input.followMs,
-        refuseLostResume: true,
+        lostResume: 'event',
         format: new AgUiRunFormat(input, () => this.bus.snapshot({ roomId })),
       });
     }

@@ -4,7 +4,11 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { z } from 'zod';
 import { StatusEntry } from '../../entry/status-entry';
 import { STATUS_LEVELS, StatusLevel } from '../../entry/status-level';
-import { InvalidStatusEntryError, InvalidStatusQueryError } from '../../errors/status-bus.errors';
+import {
+  InvalidStatusEntryError,
+  InvalidStatusQueryError,
+  StatusResumePointLostError,
+} from '../../errors/status-bus.errors';
 import { agentSnapshotJson } from '../../snapshot/agent-snapshot';
 import { createReadProgressTool } from '../../snapshot/read-progress.tool';
 import { StatusBusService } from '../../status-bus.service';
@@ -72,7 +76,11 @@ async function head(bus: StatusBusService): Promise<number> {
 
 /** A tool error that names what was wrong; the call stored nothing. */
 function toolError(err: unknown): CallToolResult {
-  if (err instanceof InvalidStatusEntryError || err instanceof InvalidStatusQueryError) {
+  if (
+    err instanceof InvalidStatusEntryError ||
+    err instanceof InvalidStatusQueryError ||
+    err instanceof StatusResumePointLostError
+  ) {
     return { isError: true, content: [{ type: 'text', text: err.message }] };
   }
   throw err;
