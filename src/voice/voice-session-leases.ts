@@ -17,6 +17,7 @@ export class VoiceSessionLeases {
   /** Rooms where this instance holds sessions: which ones, and when the hold is due again. */
   private readonly rooms = new Map<string, { ids: string; renewAt: number }>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly logger = new Logger('StatusBus');
 
   /**
@@ -35,11 +36,17 @@ export class VoiceSessionLeases {
 
   /** Holds `sessionIds` (none: lets the room go) as this instance's sessions in `roomId`. */
   async hold(roomId: string, sessionIds: readonly string[]): Promise<void> {
-    if (!this.shared) return;
+    if (!this.shared || this.stopped) return;
     const ids = [...sessionIds].sort().join('\u0000');
     const known = this.rooms.get(roomId);
     if (known ? known.ids === ids && Date.now() < known.renewAt : ids === '') return;
     await this.store.hold(this.holder, roomId, sessionIds, this.leaseMs);
+    if (this.stopped) {
+      // Written while the instance was shutting down (a delivery still under way): let it go
+      // again, or other instances would count a gone session as live until its lease ran out.
+      await this.store.hold(this.holder, roomId, [], this.leaseMs);
+      return;
+    }
     if (ids === '') {
       this.rooms.delete(roomId);
       return;
@@ -56,6 +63,7 @@ export class VoiceSessionLeases {
 
   /** Lets every room go, so other instances need not wait for the leases to run out. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     const rooms = [...this.rooms.keys()];
