@@ -1,6 +1,6 @@
 export { StatusBusModule } from './status-bus.module';
-export { StatusBusService, MAX_RECENT } from './status-bus.service';
-export type { StatusBusStats } from './status-bus.service';
+export { StatusBusService, MAX_RECENT, SKIPPING_WINDOW_MS } from './status-bus.service';
+export type { StatusBusHealth, StatusBusHealthState, StatusBusStats } from './status-bus.service';
 export type { StatusBusModuleOptions } from './status-bus-options.interface';
 export { STATUS_POSTED, STATUS_BACKEND } from './status-bus.constants';
 export { StatusEntry } from './entry/status-entry';

@@ -56,6 +56,28 @@ export interface StatusBusStats {
   subscriberSkipped: number;
 }
 
+/** How the bus is doing, as `health()` judges it. */
+export type StatusBusHealthState = 'up' | 'degraded' | 'down';
+
+/** What `StatusBusService.health()` answers. */
+export interface StatusBusHealth {
+  state: StatusBusHealthState;
+  /** What makes it degraded or down, in words; empty when up. */
+  problems: string[];
+  /** Entries accepted and waiting to be stored, and how many may wait. */
+  buffered: number;
+  maxBufferedEntries: number;
+  /** How long appends have been failing in a row; `0` while the store accepts them. */
+  storeFailingForMs: number;
+  /** Whether other instances' appends are notified now (`false`: only the poll finds them). */
+  watching: boolean;
+  /** Whether a subscriber skipped an entry in the last `SKIPPING_WINDOW_MS`. */
+  subscribersSkipping: boolean;
+}
+
+/** How recent a subscriber's skipped entry must be for the bus to count as degraded. */
+export const SKIPPING_WINDOW_MS = 60_000;
+
 /**
  * The status bus: agents post entries, read recent activity and subscribe to new entries.
  *
@@ -79,6 +101,9 @@ export class StatusBusService
   private readonly entryContext: StatusEntryContext;
   private readonly log: StatusLog;
   private readonly postDeadlines: Deadlines;
+  /** Subscribers' skipped entries as `health()` last saw them, and when that count last grew. */
+  private skipsSeen = 0;
+  private skipSeenAt = 0;
 
   constructor(
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
@@ -248,6 +273,49 @@ export class StatusBusService
   /** Resolves once every entry posted before the call is stored and delivered. */
   flush(): Promise<void> {
     return this.log.flush();
+  }
+
+  /**
+   * Whether the bus can do its work, for health checks:
+   * - `down`: the buffer is full (posts are refused), or the store has refused appends for
+   *   `postTimeoutMs` or longer (posts wait in the buffer, `postAsync` times out);
+   * - `degraded`: other instances' appends are not being notified (the listening connection
+   *   is reconnecting; the poll still finds them, later), the buffer is over half full, or a
+   *   subscriber skipped an entry in the last minute (it is too slow for the flow);
+   * - `up` otherwise.
+   */
+  health(): StatusBusHealth {
+    const { writer, dispatcher } = this.log;
+    const max = this.options.maxBufferedEntries;
+    const buffered = writer.buffered;
+    const failingFor = writer.failingForMs;
+    const skipped = dispatcher.counters().skipped;
+    if (skipped > this.skipsSeen) {
+      this.skipsSeen = skipped;
+      this.skipSeenAt = Date.now();
+    }
+    const skipping = this.skipSeenAt !== 0 && Date.now() - this.skipSeenAt < SKIPPING_WINDOW_MS;
+    const watching = this.backend.watching ?? true;
+    const down: string[] = [];
+    const degraded: string[] = [];
+    if (buffered >= max) down.push(`the buffer is full (${buffered} entries): posts are refused`);
+    if (failingFor >= this.options.postTimeoutMs) {
+      down.push(`the store has refused appends for ${failingFor} ms`);
+    }
+    if (!watching) degraded.push('the listening connection is down; the poll covers it');
+    if (buffered < max && buffered * 2 > max) {
+      degraded.push(`the buffer is over half full (${buffered} of ${max})`);
+    }
+    if (skipping) degraded.push('a subscriber is skipping entries');
+    return {
+      state: down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'up',
+      problems: [...down, ...degraded],
+      buffered,
+      maxBufferedEntries: max,
+      storeFailingForMs: failingFor,
+      watching,
+      subscribersSkipping: skipping,
+    };
   }
 
   /** Counters for monitoring. */

@@ -48,6 +48,15 @@ export abstract class StatusBackend {
    */
   readonly inProcess?: boolean;
 
+  /**
+   * Whether other writers' appends are being notified right now. `false` while the watch is
+   * reconnecting: the poll still finds their entries, later. Backends without a watch leave
+   * this out.
+   */
+  get watching(): boolean | undefined {
+    return undefined;
+  }
+
   /** Opens connections and prepares storage. Called once, before the first `append`. */
   async open(): Promise<void> {}
 

@@ -46,6 +46,8 @@ export class StatusWriter {
   private wakeRetry: (() => void) | undefined;
   private failures = 0;
   private lastError: unknown;
+  /** When the first of the appends failing in a row failed (`Date.now()`). */
+  private failingSince: number | undefined;
   private rejectedFull = 0;
   private readonly logger = new Logger('StatusBus');
   private readonly handover: Handover;
@@ -75,6 +77,11 @@ export class StatusWriter {
       failedAppends: this.failures,
       rejectedFull: this.rejectedFull,
     };
+  }
+
+  /** How long appends have been failing in a row, `0` while the store accepts them. */
+  get failingForMs(): number {
+    return this.failingSince === undefined ? 0 : Date.now() - this.failingSince;
   }
 
   /** The error of the last failed append, if the store has not recovered since. */
@@ -157,6 +164,7 @@ export class StatusWriter {
         this.inFlight = [];
         sent = this.head;
         this.failures += 1;
+        this.failingSince ??= Date.now();
         this.lastError = err;
         const error = err instanceof Error ? err : new Error(String(err));
         this.logger.warn(
@@ -176,6 +184,7 @@ export class StatusWriter {
           `Store reachable again; ${this.buffered} entries waiting are being written.`,
         );
         this.lastError = undefined;
+        this.failingSince = undefined;
       }
       backoff = this.settings.retryInitialMs;
       this.head += oldest.batch.length;

@@ -57,6 +57,11 @@ export class PostgresNotificationListener {
     this.healthTimer.unref();
   }
 
+  /** Whether the connection is up and listening. */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
   /** The backend pid of the listening session, for tests that cut it. */
   get pid(): number | undefined {
     return (this.client as unknown as { processID?: number } | undefined)?.processID;

@@ -312,6 +312,10 @@ export class PostgresStatusBackend extends StatusBackend {
   /** The listening connection; exposed for fault tests. */
   listener: PostgresNotificationListener | undefined;
 
+  override get watching(): boolean {
+    return this.listener?.listening ?? false;
+  }
+
   override async close(): Promise<void> {
     const appending = this.appending;
     this.appending = undefined;
