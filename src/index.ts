@@ -1,6 +1,7 @@
 export { StatusBusModule } from './status-bus.module';
 export { StatusBusService, MAX_RECENT, SKIPPING_WINDOW_MS } from './status-bus.service';
 export type { StatusBusHealth, StatusBusHealthState, StatusBusStats } from './status-bus.service';
+export type { StatusInstrumentation } from './log/status-instrumentation';
 export type { StatusBusModuleOptions } from './status-bus-options.interface';
 export { STATUS_POSTED, STATUS_BACKEND } from './status-bus.constants';
 export { StatusEntry } from './entry/status-entry';

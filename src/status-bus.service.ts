@@ -26,6 +26,7 @@ import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
 import type { AgentSnapshot, StatusSnapshots } from './status-snapshots.interface';
 import type { ResolvedStatusBusOptions } from './status-bus-options';
 import { StatusLog } from './log/status-log';
+import type { StatusInstrumentation } from './log/status-instrumentation';
 import { Deadlines } from './util/deadlines';
 
 /** Largest `n` a read accepts. */
@@ -131,6 +132,7 @@ export class StatusBusService
   post(agentId: string, action: string, status: StatusLevel, options?: PostOptions): StatusEntry {
     const entry = this.createEntry('post', agentId, action, status, options);
     this.log.append('post', entry);
+    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
     // Checked first so that a disabled debug level costs no string building per post.
     if (Logger.isLevelEnabled('debug')) {
       this.logger.debug(`posted ${entry.agentId}: ${entry.action} -> ${entry.status}`);
@@ -155,6 +157,7 @@ export class StatusBusService
     const stored = new Promise<StatusEntry>((resolve) =>
       this.log.append('postAsync', entry, resolve),
     );
+    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
     const storedEntry = await this.postDeadlines.race(
       stored,
       () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.log.writer.error),
@@ -316,6 +319,23 @@ export class StatusBusService
       watching,
       subscribersSkipping: skipping,
     };
+  }
+
+  /**
+   * Tells `instrumentation` of the bus's work from now on (posts, appends, deliveries): the
+   * extension point of metrics and traces.
+   * @returns a function that stops telling it
+   */
+  instrument(instrumentation: StatusInstrumentation): () => void {
+    this.log.instruments = [...this.log.instruments, instrumentation];
+    return () => {
+      this.log.instruments = this.log.instruments.filter((i) => i !== instrumentation);
+    };
+  }
+
+  /** How many positions each subscriber (the bus's sinks included) is behind delivery. */
+  subscriberLags(): { name: string; lag: number }[] {
+    return this.log.dispatcher.lags();
   }
 
   /** Counters for monitoring. */

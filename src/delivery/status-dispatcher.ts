@@ -96,6 +96,14 @@ export class StatusDispatcher {
     return settled;
   }
 
+  /** How many positions each subscriber (by its callback's name) is behind what was handed out. */
+  lags(): { name: string; lag: number }[] {
+    return this.queues.map((queue) => ({
+      name: queue.callback.name || 'anonymous',
+      lag: this.dispatched - queue.doneUpTo(this.dispatched),
+    }));
+  }
+
   /** Sums every subscriber's error, timeout and skip counts. */
   counters(): SubscriberCounters {
     const total: SubscriberCounters = { errors: 0, timeouts: 0, skipped: 0 };

@@ -55,6 +55,7 @@ export class StatusFeed {
     private readonly backend: StatusBackend,
     private readonly dispatcher: StatusDispatcher,
     private readonly writer: { readonly appending: boolean } = { appending: false },
+    private readonly onDispatched?: (entries: readonly StatusEntry[], remote: boolean) => void,
   ) {
     this.handover = new Handover(backend.inProcess === true);
   }
@@ -135,7 +136,7 @@ export class StatusFeed {
           const run = consecutiveRun(next);
           if (run === next.length) this.local.shift();
           else this.local[0] = next.slice(run);
-          this.deliver(next.slice(0, run));
+          this.deliver(next.slice(0, run), false);
         } else if (next || this.readRequested) {
           // Our own append's result will come with `offer`, which runs this loop again.
           if (!next && this.writer.appending) break;
@@ -146,12 +147,12 @@ export class StatusFeed {
           const rows = await this.backend.readAfter(this.position, PAGE_SIZE);
           if (rows.length === PAGE_SIZE) this.readRequested = this.unhintedWake = true;
           if (rows.length > 0) {
-            this.deliver(rows);
+            this.deliver(rows, true);
           } else if (next) {
             // The store has nothing before our own batch: the positions in between were
             // skipped (a rolled-back append), so the batch is next after all.
             this.local.shift();
-            this.deliver(next);
+            this.deliver(next, false);
           }
           // The store holds nothing past what was just read, so a position announced beyond it,
           // and not announced again meanwhile, was wrong (a forged or garbled notification):
@@ -185,8 +186,10 @@ export class StatusFeed {
     }
   }
 
-  private deliver(entries: StatusEntry[]): void {
+  /** `remote`: read from the store, so appended by another instance (or by this one before). */
+  private deliver(entries: StatusEntry[], remote: boolean): void {
     this.dispatcher.dispatch(entries);
+    this.onDispatched?.(entries, remote);
     this.position = entries[entries.length - 1]!.seq!;
   }
 }

@@ -10,6 +10,7 @@ import { StatusBusClosedError } from '../errors/status-bus.errors';
 import { JsonlStatusLog } from '../persistence/jsonl-status-log';
 import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { withTimeout } from '../util/with-timeout';
+import { StatusInstrumentation } from './status-instrumentation';
 import { StatusWriter } from '../writing/status-writer';
 
 /** Where the log is in its life. */
@@ -29,6 +30,9 @@ export class StatusLog {
   readonly dispatcher: StatusDispatcher;
   readonly feed: StatusFeed;
   readonly writer: StatusWriter;
+  /** Who is told of the log's work (metrics, traces); replaced, never mutated. */
+  instruments: readonly StatusInstrumentation[] = [];
+  private instrumentFailed = false;
   private readonly jsonl: JsonlStatusLog | undefined;
   private phase: Phase = 'created';
   private opening: Promise<void> | undefined;
@@ -61,10 +65,26 @@ export class StatusLog {
         maxBufferedEntries: options.maxBufferedEntries,
         retryInitialMs: 100,
         retryMaxMs: 5000,
+        onAppended: (count, ms) => this.tell((i) => i.appended?.(count, ms)),
       },
       (stored) => this.stored(stored),
     );
-    this.feed = new StatusFeed(backend, this.dispatcher, this.writer);
+    this.feed = new StatusFeed(backend, this.dispatcher, this.writer, (entries, remote) =>
+      this.tell((i) => i.dispatched?.(entries, remote)),
+    );
+  }
+
+  /** Tells every instrumentation; one that throws is logged once and never stops the log. */
+  tell(call: (instrumentation: StatusInstrumentation) => void): void {
+    for (const instrumentation of this.instruments) {
+      try {
+        call(instrumentation);
+      } catch (err) {
+        if (this.instrumentFailed) continue;
+        this.instrumentFailed = true;
+        this.logger.error(`An instrumentation of the bus threw: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Opens the store and starts writing; once, whoever asks first. */

@@ -11,6 +11,8 @@ export interface StatusWriterSettings {
   maxBatchSize: number;
   /** Most entries waiting to be written; `post` is refused beyond it. */
   maxBufferedEntries: number;
+  /** Told of each append the store accepted: how many entries, how many ms after sending. */
+  onAppended?: (count: number, ms: number) => void;
   /** First wait after a failed append; doubles up to `retryMaxMs`. */
   retryInitialMs: number;
   retryMaxMs: number;
@@ -39,7 +41,7 @@ export class StatusWriter {
   private readonly writtenWaiters = new ProgressWaiters();
   private running = false;
   /** Appends sent and not yet answered, oldest first. */
-  private inFlight: { batch: Queued[]; result: Promise<StatusEntry[]> }[] = [];
+  private inFlight: { batch: Queued[]; result: Promise<StatusEntry[]>; sentAt: number }[] = [];
   private started = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -150,7 +152,7 @@ export class StatusWriter {
         sent += batch.length;
         const result = this.backend.append(batch.map((q) => q.entry));
         result.catch(() => undefined); // awaited below, in order
-        this.inFlight.push({ batch, result });
+        this.inFlight.push({ batch, result, sentAt: performance.now() });
       }
       const oldest = this.inFlight[0];
       if (!oldest) break;
@@ -179,6 +181,7 @@ export class StatusWriter {
         continue;
       }
       this.inFlight.shift();
+      this.settings.onAppended?.(oldest.batch.length, performance.now() - oldest.sentAt);
       if (this.lastError !== undefined) {
         this.logger.log(
           `Store reachable again; ${this.buffered} entries waiting are being written.`,

@@ -1,0 +1,198 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Counter, Gauge, Histogram, register, Registry } from 'prom-client';
+import { StatusEntry } from '../entry/status-entry';
+import { timestampMillis } from '../entry/status-timestamp';
+import { StatusBusService } from '../status-bus.service';
+
+/** Injection token of the `prom-client` registry to register on; the default registry otherwise. */
+export const STATUS_BUS_METRICS_REGISTRY = Symbol('nest-status-bus:metrics-registry');
+
+const HEALTH_VALUES = { up: 0, degraded: 1, down: 2 } as const;
+
+/**
+ * The bus's Prometheus metrics, through `prom-client`, on the application's registry (the
+ * default one, which `@willsoto/nestjs-prometheus` serves, unless another is provided as
+ * {@link STATUS_BUS_METRICS_REGISTRY}). Counts of this instance's own work: a post is counted
+ * where it was posted, an entry stored where it was appended, and delivered on every instance.
+ *
+ * @example
+ * providers: [StatusBusMetrics]
+ */
+@Injectable()
+export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
+  private readonly registry: Registry;
+  private stop: (() => void) | undefined;
+  private readonly posted: Counter;
+  private readonly stored: Counter;
+  private readonly delivered: Counter;
+  private readonly batchSize: Histogram;
+  private readonly appendSeconds: Histogram;
+  private readonly remoteSeconds: Histogram;
+  private readonly voice: Counter<'outcome'>;
+  private readonly names: string[] = [];
+
+  constructor(
+    private readonly bus: StatusBusService,
+    @Optional() @Inject(STATUS_BUS_METRICS_REGISTRY) registry?: Registry,
+  ) {
+    this.registry = registry ?? register;
+    const registers = [this.registry];
+    const named = <T>(name: string, metric: T): T => {
+      this.names.push(name);
+      return metric;
+    };
+    this.posted = named(
+      'status_bus_entries_posted_total',
+      new Counter({
+        name: 'status_bus_entries_posted_total',
+        help: 'Entries accepted by post and postAsync on this instance',
+        registers,
+      }),
+    );
+    this.stored = named(
+      'status_bus_entries_stored_total',
+      new Counter({
+        name: 'status_bus_entries_stored_total',
+        help: 'Entries this instance appended to the store',
+        registers,
+      }),
+    );
+    this.delivered = named(
+      'status_bus_entries_delivered_total',
+      new Counter({
+        name: 'status_bus_entries_delivered_total',
+        help: "Entries handed to this instance's subscribers, from every instance",
+        registers,
+      }),
+    );
+    this.batchSize = named(
+      'status_bus_append_batch_size',
+      new Histogram({
+        name: 'status_bus_append_batch_size',
+        help: 'Entries per append',
+        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+        registers,
+      }),
+    );
+    this.appendSeconds = named(
+      'status_bus_append_duration_seconds',
+      new Histogram({
+        name: 'status_bus_append_duration_seconds',
+        help: "Time from sending an append to the store's answer",
+        buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers,
+      }),
+    );
+    this.remoteSeconds = named(
+      'status_bus_remote_delivery_latency_seconds',
+      new Histogram({
+        name: 'status_bus_remote_delivery_latency_seconds',
+        help: 'From an entry posted on another instance (its ts) to its delivery here',
+        buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers,
+      }),
+    );
+    this.voice = named(
+      'status_bus_voice_outcomes_total',
+      new Counter({
+        name: 'status_bus_voice_outcomes_total',
+        help: 'Voice delivery decisions this instance receipted, by outcome',
+        labelNames: ['outcome'],
+        registers,
+      }),
+    );
+    const stats = () => this.bus.stats();
+    const gauge = (name: string, help: string, read: () => number) =>
+      named(
+        name,
+        new Gauge({
+          name,
+          help,
+          registers,
+          collect() {
+            this.set(read());
+          },
+        }),
+      );
+    gauge(
+      'status_bus_buffered_entries',
+      'Entries accepted and waiting to be stored',
+      () => stats().buffered,
+    );
+    gauge(
+      'status_bus_delivered_seq',
+      'The position delivered to subscribers last',
+      () => stats().deliveredSeq,
+    );
+    gauge(
+      'status_bus_health',
+      'Health: 0 up, 1 degraded, 2 down',
+      () => HEALTH_VALUES[this.bus.health().state],
+    );
+    gauge(
+      'status_bus_subscriber_errors',
+      'Subscriber callbacks that threw or rejected (since start)',
+      () => stats().subscriberErrors,
+    );
+    gauge(
+      'status_bus_subscriber_timeouts',
+      'Subscriber callbacks that outlasted subscriberTimeoutMs (since start)',
+      () => stats().subscriberTimeouts,
+    );
+    gauge(
+      'status_bus_subscriber_skipped',
+      'Entries skipped for subscribers too far behind (since start)',
+      () => stats().subscriberSkipped,
+    );
+    gauge(
+      'status_bus_append_failures',
+      'Appends that failed and were retried (since start)',
+      () => stats().failedAppends,
+    );
+    const lag = new Gauge({
+      name: 'status_bus_subscriber_lag_positions',
+      help: 'How many positions each subscriber is behind what was delivered',
+      labelNames: ['subscriber'],
+      registers,
+      collect: () => {
+        lag.reset();
+        for (const { name, lag: behind } of this.bus.subscriberLags()) {
+          lag.set({ subscriber: name }, behind);
+        }
+      },
+    });
+    this.names.push('status_bus_subscriber_lag_positions');
+  }
+
+  onModuleInit(): void {
+    this.stop = this.bus.instrument({
+      posted: (entry) => this.onPosted(entry),
+      appended: (count, ms) => {
+        this.stored.inc(count);
+        this.batchSize.observe(count);
+        this.appendSeconds.observe(ms / 1000);
+      },
+      dispatched: (entries, remote) => {
+        this.delivered.inc(entries.length);
+        if (!remote) return;
+        const now = Date.now();
+        for (const entry of entries) {
+          this.remoteSeconds.observe(Math.max(0, now - timestampMillis(entry.ts)) / 1000);
+        }
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.stop?.();
+    for (const name of this.names) this.registry.removeSingleMetric(name);
+  }
+
+  private onPosted(entry: StatusEntry): void {
+    this.posted.inc();
+    const outcome = entry.metadata.outcome;
+    if (entry.action === 'voice_delivery' && typeof outcome === 'string') {
+      this.voice.inc({ outcome });
+    }
+  }
+}

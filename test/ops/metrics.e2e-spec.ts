@@ -1,0 +1,101 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Registry } from 'prom-client';
+import { StatusBusModule, StatusBusModuleOptions, StatusBusService } from '../../src';
+import { STATUS_BUS_METRICS_REGISTRY, StatusBusMetrics } from '../../src/metrics';
+import { eventually } from '../support/bus-app';
+import { RecordingVoiceChannel } from '../support/recording-voice-channel';
+import { createTestDatabase, migratedDataSource, TestDatabase } from '../support/test-database';
+
+/** A bus with its metrics on a registry of its own, as an application would scrape it. */
+async function meteredBus(options: StatusBusModuleOptions = {}) {
+  const registry = new Registry();
+  const moduleRef = await Test.createTestingModule({
+    imports: [StatusBusModule.forRoot(options)],
+    providers: [StatusBusMetrics, { provide: STATUS_BUS_METRICS_REGISTRY, useValue: registry }],
+  }).compile();
+  const app: INestApplication = await moduleRef.createNestApplication({ logger: false }).init();
+  return { app, bus: app.get(StatusBusService), registry };
+}
+
+/** One sample of the scraped text, by its name and labels as written. */
+async function sample(registry: Registry, series: string): Promise<number | undefined> {
+  const text = await registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('Prometheus metrics (prom-client)', () => {
+  it('counts posts, appends and deliveries, and reports the buffer, health and lag when scraped', async () => {
+    const { app, bus, registry } = await meteredBus();
+    try {
+      let release: () => void = () => undefined;
+      const unsubscribe = await bus.subscribe(async function slowSubscriber() {
+        await new Promise<void>((resolve) => (release = resolve));
+      }, {});
+      for (let i = 0; i < 5; i++) bus.post('exec', `step ${i}`, 'info');
+      await eventually(
+        async () => (await sample(registry, 'status_bus_entries_delivered_total')) === 5,
+      );
+      expect(await sample(registry, 'status_bus_entries_posted_total')).toBe(5);
+      expect(await sample(registry, 'status_bus_entries_stored_total')).toBe(5);
+      expect(await sample(registry, 'status_bus_append_batch_size_count')).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(await sample(registry, 'status_bus_append_batch_size_sum')).toBe(5);
+      expect(
+        await sample(registry, 'status_bus_append_duration_seconds_count'),
+      ).toBeGreaterThanOrEqual(1);
+      expect(await sample(registry, 'status_bus_buffered_entries')).toBe(0);
+      expect(await sample(registry, 'status_bus_health')).toBe(0);
+      // The slow subscriber is busy with the first entry: 5 positions behind, counting it.
+      expect(
+        await sample(registry, 'status_bus_subscriber_lag_positions{subscriber="slowSubscriber"}'),
+      ).toBe(5);
+      release();
+      await unsubscribe();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('counts voice outcomes where they were decided', async () => {
+    const channel = new RecordingVoiceChannel({ default: ['s1'] });
+    const { app, bus, registry } = await meteredBus({ voice: { channel } });
+    try {
+      await bus.postAsync('exec', 'search', 'info', { detail: 'Found 7' });
+      await eventually(
+        async () =>
+          (await sample(registry, 'status_bus_voice_outcomes_total{outcome="injected"}')) === 1,
+      );
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Prometheus metrics across instances (PostgreSQL)', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase('metrics');
+    await (await migratedDataSource(db.url)).destroy();
+  });
+  afterEach(() => db.drop());
+
+  it('measures post → delivery on the other instance', async () => {
+    const a = await meteredBus({ postgres: { url: db.url } });
+    const b = await meteredBus({ postgres: { url: db.url } });
+    try {
+      for (let i = 0; i < 10; i++) await a.bus.postAsync('exec', `step ${i}`, 'info');
+      await eventually(
+        async () =>
+          (await sample(b.registry, 'status_bus_remote_delivery_latency_seconds_count')) === 10,
+      );
+      expect(await sample(a.registry, 'status_bus_remote_delivery_latency_seconds_count')).toBe(0);
+      expect(await sample(b.registry, 'status_bus_entries_posted_total')).toBe(0);
+      expect(await sample(b.registry, 'status_bus_entries_delivered_total')).toBe(10);
+    } finally {
+      await Promise.all([a.app.close(), b.app.close()]);
+    }
+  });
+});
