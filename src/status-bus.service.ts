@@ -410,7 +410,29 @@ export class StatusBusService
     options: PostOptions | undefined,
   ): StatusEntry {
     this.log.assertOpen(operation);
+    if (this.log.instruments.length > 0) options = this.annotated(options);
     return StatusEntry.create(agentId, action, status, options, this.entryContext);
+  }
+
+  /** `options` with what the instrumentation adds to every entry's metadata (a trace context). */
+  private annotated(options: PostOptions | undefined): PostOptions | undefined {
+    let added: Record<string, string> | undefined;
+    this.log.tell((i) => {
+      const more = i.annotate?.();
+      if (more) added = { ...added, ...more };
+    });
+    if (!added || (options !== undefined && (typeof options !== 'object' || options === null))) {
+      return options;
+    }
+    const metadata = options?.metadata;
+    // Left to validation to refuse, untouched.
+    if (
+      metadata !== undefined &&
+      (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    ) {
+      return options;
+    }
+    return { ...options, metadata: { ...added, ...metadata } };
   }
 }
 

@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { StatusEntry } from '../entry/status-entry';
 import { ProgressWaiters } from './progress-waiters';
-import { SubscriberQueue, SubscriberQueueSettings, SubscriberCounters } from './subscriber-queue';
+import {
+  DeliveryWrapper,
+  SubscriberCounters,
+  SubscriberQueue,
+  SubscriberQueueSettings,
+} from './subscriber-queue';
 import { StatusSubscriber, SubscribeOptions } from './status-subscriber';
 
 /**
@@ -17,6 +22,8 @@ export class StatusDispatcher {
   private queues: readonly SubscriberQueue[] = [];
   private dispatched = 0;
   private readonly settledWaiters = new ProgressWaiters();
+  /** What every queue runs its deliveries in, when anything (tracing) wraps them. */
+  readonly wrapping: { wrapper?: DeliveryWrapper } = {};
   private readonly logger = new Logger('StatusBus');
 
   constructor(private readonly settings: SubscriberQueueSettings) {}
@@ -61,6 +68,7 @@ export class StatusDispatcher {
       settings,
       () => this.progress(),
       this.logger,
+      this.wrapping,
     );
     this.queues = [...this.queues, queue];
     return queue;

@@ -14,6 +14,13 @@ export interface SubscriberQueueSettings {
   maxQueue: number;
 }
 
+/** Runs a delivery to a subscriber inside whatever the instrumentation wants around it. */
+export type DeliveryWrapper = (
+  entry: StatusEntry,
+  subscriber: string,
+  call: () => unknown,
+) => unknown;
+
 /** Counters of one subscriber's troubles, for `StatusBusService.stats()`. */
 export interface SubscriberCounters {
   errors: number;
@@ -58,6 +65,8 @@ export class SubscriberQueue {
     readonly settings: SubscriberQueueSettings,
     private readonly onProgress: () => void,
     private readonly logger: Logger,
+    /** Read on every delivery: set and unset while the queue lives. */
+    private readonly wrapping: { wrapper?: DeliveryWrapper } = {},
   ) {}
 
   accepts(entry: StatusEntry): boolean {
@@ -108,7 +117,10 @@ export class SubscriberQueue {
       this.current = entry.seq;
       let result: unknown;
       try {
-        result = this.callback(entry);
+        const wrapper = this.wrapping.wrapper;
+        result = wrapper
+          ? wrapper(entry, this.callback.name || 'anonymous', () => this.callback(entry))
+          : this.callback(entry);
       } catch (err) {
         this.reportError(entry, err);
         continue;

@@ -6,6 +6,17 @@ import { StatusEntry } from '../entry/status-entry';
  * caught and logged once).
  */
 export interface StatusInstrumentation {
+  /**
+   * Fields to add to the metadata of an entry being posted (the poster's trace context, say),
+   * or nothing. Called before the entry is validated, so what it adds counts toward the limits.
+   */
+  annotate?(): Record<string, string> | undefined;
+  /**
+   * Runs `call`, which hands `entry` to one subscriber (`subscriber` is its name), and answers
+   * what it answers: to run it in a context of its own (a span). Several instrumentations wrap
+   * one another.
+   */
+  deliver?(entry: StatusEntry, subscriber: string, call: () => unknown): unknown;
   /** An entry was accepted by `post` or `postAsync` on this instance. */
   posted?(entry: StatusEntry): void;
   /** The store took `count` entries in one append, `ms` after it was sent. */

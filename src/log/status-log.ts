@@ -31,7 +31,7 @@ export class StatusLog {
   readonly feed: StatusFeed;
   readonly writer: StatusWriter;
   /** Who is told of the log's work (metrics, traces); replaced, never mutated. */
-  instruments: readonly StatusInstrumentation[] = [];
+  private instrumentList: readonly StatusInstrumentation[] = [];
   private instrumentFailed = false;
   private readonly jsonl: JsonlStatusLog | undefined;
   private phase: Phase = 'created';
@@ -72,6 +72,27 @@ export class StatusLog {
     this.feed = new StatusFeed(backend, this.dispatcher, this.writer, (entries, remote) =>
       this.tell((i) => i.dispatched?.(entries, remote)),
     );
+  }
+
+  get instruments(): readonly StatusInstrumentation[] {
+    return this.instrumentList;
+  }
+
+  /**
+   * Sets who is told of the log's work; deliveries then run inside every `deliver` wrapper
+   * (the first instrumentation outermost).
+   */
+  set instruments(instruments: readonly StatusInstrumentation[]) {
+    this.instrumentList = instruments;
+    const wrappers = instruments.flatMap((i) => (i.deliver ? [i] : []));
+    this.dispatcher.wrapping.wrapper =
+      wrappers.length === 0
+        ? undefined
+        : (entry, subscriber, call) =>
+            wrappers.reduceRight<() => unknown>(
+              (inner, i) => () => i.deliver!(entry, subscriber, inner),
+              call,
+            )();
   }
 
   /** Tells every instrumentation; one that throws is logged once and never stops the log. */

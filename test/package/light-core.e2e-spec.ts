@@ -15,6 +15,7 @@ const HEAVY = [
   '@openai/agents-realtime',
   '@nestjs/terminus',
   'prom-client',
+  '@opentelemetry/api',
 ];
 
 /**
