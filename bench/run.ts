@@ -19,6 +19,7 @@ import { memory } from './sections/memory';
 import { reads } from './sections/reads';
 import { renderReport } from './report';
 import { severalWriters } from './sections/writers';
+import { observability } from './sections/observability';
 
 async function serverVersion(url: string): Promise<string> {
   const client = new Client({ connectionString: url });
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   // a while (checkpoints, autovacuum) on the cores the in-memory figures are measured on.
   const plan: [string, (quick: boolean) => Promise<Section>][] = [
     ['memory-bus', inMemoryBus],
+    ['observability', observability],
     ['durable', durableThroughput],
     ['cross', crossInstance],
     ['writers', severalWriters],
