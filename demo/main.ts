@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   logger.log(
     `Dashboard: ${base}/status/dashboard   API: ${base}/status/openapi   (Ctrl+C to stop)`,
   );
+  logger.log(`For agents: MCP at ${base}/status/mcp, AG-UI runs at POST ${base}/status/ag-ui`);
 }
 
 main().catch((err: unknown) => {
