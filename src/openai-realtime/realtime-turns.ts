@@ -12,7 +12,6 @@ export interface RealtimeTransport {
 const SPEECH_STARTED = 'input_audio_buffer.speech_started';
 const SPEECH_STOPPED = 'input_audio_buffer.speech_stopped';
 const TRUNCATED = 'conversation.item.truncated';
-const ACTIVE_RESPONSE = 'conversation_already_has_active_response';
 
 /** A reply asked for and not yet heard. */
 type Reply = (outcome: HeardOutcome | undefined) => void;
@@ -34,7 +33,11 @@ type Reply = (outcome: HeardOutcome | undefined) => void;
 export class RealtimeTurns {
   private speaking = false;
   private responding = false;
-  /** A `response.create` was sent and its response has not started yet. */
+  /**
+   * A `response.create` was sent and no response has started since. Only a start clears it:
+   * a request the server refuses because turn detection's own response is already active is
+   * answered by that response, whose start comes all the same.
+   */
   private requested = false;
   /** Set between the end of the user's speech and `settleMs` later, or a response. */
   private settling: NodeJS.Timeout | undefined;
@@ -59,7 +62,6 @@ export class RealtimeTurns {
       ['turn_done', () => this.responseDone()],
       ['audio_interrupted', () => this.interrupted()],
       ['connection_change', (status: string) => status === 'disconnected' && this.close()],
-      ['error', (error: unknown) => this.transportError(error)],
     ];
     for (const [event, listener] of this.listeners) transport.on(event, listener);
   }
@@ -173,17 +175,6 @@ export class RealtimeTurns {
       this.onError(`asking for a response failed: ${(err as Error).message}`);
       for (const reply of this.waiting) reply(undefined);
       this.waiting = [];
-    }
-  }
-
-  /**
-   * The server refused a response because one is already active (started by turn detection
-   * between our look and our request): that one will start, and answer the waiting replies.
-   */
-  private transportError(error: unknown): void {
-    const code = (error as { error?: { error?: { code?: unknown }; code?: unknown } })?.error;
-    if (code?.code === ACTIVE_RESPONSE || code?.error?.code === ACTIVE_RESPONSE) {
-      this.requested = false;
     }
   }
 }
