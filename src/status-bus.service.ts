@@ -102,9 +102,6 @@ export class StatusBusService
   private readonly entryContext: StatusEntryContext;
   private readonly log: StatusLog;
   private readonly postDeadlines: Deadlines;
-  /** Subscribers' skipped entries as `health()` last saw them, and when that count last grew. */
-  private skipsSeen = 0;
-  private skipSeenAt = 0;
 
   constructor(
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
@@ -292,12 +289,8 @@ export class StatusBusService
     const max = this.options.maxBufferedEntries;
     const buffered = writer.buffered;
     const failingFor = writer.failingForMs;
-    const skipped = dispatcher.counters().skipped;
-    if (skipped > this.skipsSeen) {
-      this.skipsSeen = skipped;
-      this.skipSeenAt = Date.now();
-    }
-    const skipping = this.skipSeenAt !== 0 && Date.now() - this.skipSeenAt < SKIPPING_WINDOW_MS;
+    const lastSkip = dispatcher.lastSkippedAt();
+    const skipping = lastSkip !== 0 && Date.now() - lastSkip < SKIPPING_WINDOW_MS;
     const watching = this.backend.watching ?? true;
     const down: string[] = [];
     const degraded: string[] = [];

@@ -112,6 +112,11 @@ export class StatusDispatcher {
     }));
   }
 
+  /** When an entry was last skipped for any subscriber (`Date.now()`), `0` never. */
+  lastSkippedAt(): number {
+    return this.queues.reduce((latest, queue) => Math.max(latest, queue.lastSkippedAt), 0);
+  }
+
   /** Sums every subscriber's error, timeout and skip counts. */
   counters(): SubscriberCounters {
     const total: SubscriberCounters = { errors: 0, timeouts: 0, skipped: 0 };

@@ -58,6 +58,8 @@ export class SubscriberQueue {
   private watchdog: NodeJS.Timeout | undefined;
   private onTimeout: (() => void) | undefined;
   readonly counters: SubscriberCounters = { errors: 0, timeouts: 0, skipped: 0 };
+  /** When an entry was last skipped for this subscriber (`Date.now()`), `0` never. */
+  lastSkippedAt = 0;
 
   constructor(
     readonly callback: StatusSubscriber,
@@ -78,6 +80,7 @@ export class SubscriberQueue {
     if (this.closed) return;
     if (this.queue.length - this.head >= this.settings.maxQueue) {
       this.counters.skipped += 1;
+      this.lastSkippedAt = Date.now();
       if (this.counters.skipped === 1 || this.counters.skipped % 1000 === 0) {
         this.logger.error(
           `Subscriber ${this.name} is ${this.settings.maxQueue} entries behind; skipped entry ` +
