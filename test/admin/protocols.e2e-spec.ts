@@ -219,6 +219,20 @@ describe.each(['express', 'fastify'] as const)(
       for (const frame of frames) expect(frame).toMatch(/^id: \d+\ndata: /);
     });
 
+    it('AG-UI: without after_seq a run sends the state only, not the entries behind it', async () => {
+      await bus.postAsync('exec', 'search', 'info', { roomId: 'call-1' });
+      const last = await bus.postAsync('voice', 'greet', 'ok', { roomId: 'call-1' });
+      const run = await agUiRun(url, 'call-1');
+      expect(run.error).toBeUndefined();
+      expect(run.events.map((e) => e.type)).toEqual([
+        'RUN_STARTED',
+        'STATE_SNAPSHOT',
+        'RUN_FINISHED',
+      ]);
+      expect(run.state.agents.map((a) => a.agent_id).sort()).toEqual(['exec', 'voice']);
+      expect(run.state.last_seq).toBe(last.seq);
+    });
+
     it('AG-UI: a run cut mid-way resumes from its last id with nothing lost or doubled', async () => {
       const posted: number[] = [];
       const cut = agUiRun(
