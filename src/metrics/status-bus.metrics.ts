@@ -29,6 +29,7 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly appendSeconds: Histogram;
   private readonly remoteSeconds: Histogram;
   private readonly voice: Counter<'outcome'>;
+  /** Everything registered here, removed again when the module is destroyed. */
   private readonly names: string[] = [];
 
   constructor(
@@ -37,36 +38,33 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
   ) {
     this.registry = registry ?? register;
     const registers = [this.registry];
-    const named = <T>(name: string, metric: T): T => {
-      this.names.push(name);
+    const track = <T>(metric: T): T => {
+      // Every prom-client metric has its name; the package's types leave it out.
+      this.names.push((metric as unknown as { name: string }).name);
       return metric;
     };
-    this.posted = named(
-      'status_bus_entries_posted_total',
+    this.posted = track(
       new Counter({
         name: 'status_bus_entries_posted_total',
         help: 'Entries accepted by post and postAsync on this instance',
         registers,
       }),
     );
-    this.stored = named(
-      'status_bus_entries_stored_total',
+    this.stored = track(
       new Counter({
         name: 'status_bus_entries_stored_total',
         help: 'Entries this instance appended to the store',
         registers,
       }),
     );
-    this.delivered = named(
-      'status_bus_entries_delivered_total',
+    this.delivered = track(
       new Counter({
         name: 'status_bus_entries_delivered_total',
         help: "Entries handed to this instance's subscribers, from every instance",
         registers,
       }),
     );
-    this.batchSize = named(
-      'status_bus_append_batch_size',
+    this.batchSize = track(
       new Histogram({
         name: 'status_bus_append_batch_size',
         help: 'Entries per append',
@@ -74,8 +72,7 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
         registers,
       }),
     );
-    this.appendSeconds = named(
-      'status_bus_append_duration_seconds',
+    this.appendSeconds = track(
       new Histogram({
         name: 'status_bus_append_duration_seconds',
         help: "Time from sending an append to the store's answer",
@@ -83,8 +80,7 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
         registers,
       }),
     );
-    this.remoteSeconds = named(
-      'status_bus_remote_delivery_latency_seconds',
+    this.remoteSeconds = track(
       new Histogram({
         name: 'status_bus_remote_delivery_latency_seconds',
         help: 'From an entry posted on another instance (its ts) to its delivery here',
@@ -92,8 +88,7 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
         registers,
       }),
     );
-    this.voice = named(
-      'status_bus_voice_outcomes_total',
+    this.voice = track(
       new Counter({
         name: 'status_bus_voice_outcomes_total',
         help: 'Voice delivery decisions this instance receipted, by outcome',
@@ -102,9 +97,45 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
       }),
     );
     const stats = () => this.bus.stats();
-    const gauge = (name: string, help: string, read: () => number) =>
-      named(
-        name,
+    const gauges: [name: string, help: string, read: () => number][] = [
+      [
+        'status_bus_buffered_entries',
+        'Entries accepted and waiting to be stored',
+        () => stats().buffered,
+      ],
+      [
+        'status_bus_delivered_seq',
+        'The position delivered to subscribers last',
+        () => stats().deliveredSeq,
+      ],
+      [
+        'status_bus_health',
+        'Health: 0 up, 1 degraded, 2 down',
+        () => HEALTH_VALUES[this.bus.health().state],
+      ],
+      [
+        'status_bus_subscriber_errors',
+        'Subscriber callbacks that threw or rejected (since start)',
+        () => stats().subscriberErrors,
+      ],
+      [
+        'status_bus_subscriber_timeouts',
+        'Subscriber callbacks that outlasted subscriberTimeoutMs (since start)',
+        () => stats().subscriberTimeouts,
+      ],
+      [
+        'status_bus_subscriber_skipped',
+        'Entries skipped for subscribers too far behind (since start)',
+        () => stats().subscriberSkipped,
+      ],
+      [
+        'status_bus_append_failures',
+        'Appends that failed and were retried (since start)',
+        () => stats().failedAppends,
+      ],
+    ];
+    for (const [name, help, read] of gauges) {
+      track(
         new Gauge({
           name,
           help,
@@ -114,54 +145,21 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
           },
         }),
       );
-    gauge(
-      'status_bus_buffered_entries',
-      'Entries accepted and waiting to be stored',
-      () => stats().buffered,
+    }
+    const lag = track(
+      new Gauge({
+        name: 'status_bus_subscriber_lag_positions',
+        help: 'How many positions each subscriber is behind what was delivered',
+        labelNames: ['subscriber'],
+        registers,
+        collect: () => {
+          lag.reset();
+          for (const { name, lag: behind } of this.bus.subscriberLags()) {
+            lag.set({ subscriber: name }, behind);
+          }
+        },
+      }),
     );
-    gauge(
-      'status_bus_delivered_seq',
-      'The position delivered to subscribers last',
-      () => stats().deliveredSeq,
-    );
-    gauge(
-      'status_bus_health',
-      'Health: 0 up, 1 degraded, 2 down',
-      () => HEALTH_VALUES[this.bus.health().state],
-    );
-    gauge(
-      'status_bus_subscriber_errors',
-      'Subscriber callbacks that threw or rejected (since start)',
-      () => stats().subscriberErrors,
-    );
-    gauge(
-      'status_bus_subscriber_timeouts',
-      'Subscriber callbacks that outlasted subscriberTimeoutMs (since start)',
-      () => stats().subscriberTimeouts,
-    );
-    gauge(
-      'status_bus_subscriber_skipped',
-      'Entries skipped for subscribers too far behind (since start)',
-      () => stats().subscriberSkipped,
-    );
-    gauge(
-      'status_bus_append_failures',
-      'Appends that failed and were retried (since start)',
-      () => stats().failedAppends,
-    );
-    const lag = new Gauge({
-      name: 'status_bus_subscriber_lag_positions',
-      help: 'How many positions each subscriber is behind what was delivered',
-      labelNames: ['subscriber'],
-      registers,
-      collect: () => {
-        lag.reset();
-        for (const { name, lag: behind } of this.bus.subscriberLags()) {
-          lag.set({ subscriber: name }, behind);
-        }
-      },
-    });
-    this.names.push('status_bus_subscriber_lag_positions');
   }
 
   onModuleInit(): void {
