@@ -1,21 +1,17 @@
-import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
-import { StatusBusModule, StatusBusModuleOptions, StatusBusService } from '../../src';
+import { StatusBusModuleOptions } from '../../src';
 import { STATUS_BUS_METRICS_REGISTRY, StatusBusMetrics } from '../../src/metrics';
-import { eventually } from '../support/bus-app';
+import { eventually, startBusApp } from '../support/bus-app';
 import { RecordingVoiceChannel } from '../support/recording-voice-channel';
-import { createTestDatabase, migratedDataSource, TestDatabase } from '../support/test-database';
+import { sharedDatabase } from '../support/shared-database';
 
 /** A bus with its metrics on a registry of its own, as an application would scrape it. */
-async function meteredBus(options: StatusBusModuleOptions = {}) {
+async function meteredBus(options: StatusBusModuleOptions = {}, start = startBusApp) {
   const registry = new Registry();
-  const moduleRef = await Test.createTestingModule({
-    imports: [StatusBusModule.forRoot(options)],
+  const { app, bus } = await start(options, {
     providers: [StatusBusMetrics, { provide: STATUS_BUS_METRICS_REGISTRY, useValue: registry }],
-  }).compile();
-  const app: INestApplication = await moduleRef.createNestApplication({ logger: false }).init();
-  return { app, bus: app.get(StatusBusService), registry };
+  });
+  return { app, bus, registry };
 }
 
 /** One sample of the scraped text, by its name and labels as written. */
@@ -75,27 +71,18 @@ describe('Prometheus metrics (prom-client)', () => {
 });
 
 describe('Prometheus metrics across instances (PostgreSQL)', () => {
-  let db: TestDatabase;
-  beforeEach(async () => {
-    db = await createTestDatabase('metrics');
-    await (await migratedDataSource(db.url)).destroy();
-  });
-  afterEach(() => db.drop());
+  const shared = sharedDatabase('metrics');
 
   it('measures post → delivery on the other instance', async () => {
-    const a = await meteredBus({ postgres: { url: db.url } });
-    const b = await meteredBus({ postgres: { url: db.url } });
-    try {
-      for (let i = 0; i < 10; i++) await a.bus.postAsync('exec', `step ${i}`, 'info');
-      await eventually(
-        async () =>
-          (await sample(b.registry, 'status_bus_remote_delivery_latency_seconds_count')) === 10,
-      );
-      expect(await sample(a.registry, 'status_bus_remote_delivery_latency_seconds_count')).toBe(0);
-      expect(await sample(b.registry, 'status_bus_entries_posted_total')).toBe(0);
-      expect(await sample(b.registry, 'status_bus_entries_delivered_total')).toBe(10);
-    } finally {
-      await Promise.all([a.app.close(), b.app.close()]);
-    }
+    const a = await meteredBus({}, (o, m) => shared.start(o, m));
+    const b = await meteredBus({}, (o, m) => shared.start(o, m));
+    for (let i = 0; i < 10; i++) await a.bus.postAsync('exec', `step ${i}`, 'info');
+    await eventually(
+      async () =>
+        (await sample(b.registry, 'status_bus_remote_delivery_latency_seconds_count')) === 10,
+    );
+    expect(await sample(a.registry, 'status_bus_remote_delivery_latency_seconds_count')).toBe(0);
+    expect(await sample(b.registry, 'status_bus_entries_posted_total')).toBe(0);
+    expect(await sample(b.registry, 'status_bus_entries_delivered_total')).toBe(10);
   });
 });

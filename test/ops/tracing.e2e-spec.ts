@@ -1,5 +1,3 @@
-import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -8,24 +6,15 @@ import {
   ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { StatusBusModule, StatusBusModuleOptions, StatusBusService } from '../../src';
 import { StatusBusTracing, TRACEPARENT } from '../../src/tracing';
 import { eventually } from '../support/bus-app';
-import { createTestDatabase, migratedDataSource, TestDatabase } from '../support/test-database';
-
-async function tracedBus(options: StatusBusModuleOptions) {
-  const moduleRef = await Test.createTestingModule({
-    imports: [StatusBusModule.forRoot(options)],
-    providers: [StatusBusTracing],
-  }).compile();
-  const app: INestApplication = await moduleRef.createNestApplication({ logger: false }).init();
-  return { app, bus: app.get(StatusBusService) };
-}
+import { sharedDatabase } from '../support/shared-database';
 
 describe('traces through @opentelemetry/api, across instances (PostgreSQL)', () => {
   const exporter = new InMemorySpanExporter();
   const contextManager = new AsyncLocalStorageContextManager().enable();
-  let db: TestDatabase;
+  const shared = sharedDatabase('tracing');
+  const tracedBus = () => shared.start({}, { providers: [StatusBusTracing] });
 
   beforeAll(() => {
     context.setGlobalContextManager(contextManager);
@@ -37,59 +26,50 @@ describe('traces through @opentelemetry/api, across instances (PostgreSQL)', () 
     trace.disable();
     context.disable();
   });
-  beforeEach(async () => {
-    exporter.reset();
-    db = await createTestDatabase('tracing');
-    await (await migratedDataSource(db.url)).destroy();
-  });
-  afterEach(() => db.drop());
+  beforeEach(() => exporter.reset());
 
   it("continues the poster's trace in a subscriber on another instance, with append and delivery spans", async () => {
-    const a = await tracedBus({ postgres: { url: db.url } });
-    const b = await tracedBus({ postgres: { url: db.url } });
+    const a = await tracedBus();
+    const b = await tracedBus();
     const tracer = trace.getTracer('test');
-    try {
-      await b.bus.subscribe(function voiceAgent(entry) {
-        if (entry.action === 'search') tracer.startSpan('voice hears').end();
-      });
-      const posted = await tracer.startActiveSpan('exec step', async (span) => {
-        try {
-          return await a.bus.postAsync('exec', 'search', 'info', { detail: 'Found 7' });
-        } finally {
-          span.end();
-        }
-      });
-      const spans = () => exporter.getFinishedSpans();
-      const named = (name: string) => spans().filter((s) => s.name === name);
-      await eventually(() => named('voice hears').length === 1);
+    await b.bus.subscribe(function voiceAgent(entry) {
+      if (entry.action === 'search') tracer.startSpan('voice hears').end();
+    });
+    const posted = await tracer.startActiveSpan('exec step', async (span) => {
+      try {
+        return await a.bus.postAsync('exec', 'search', 'info', { detail: 'Found 7' });
+      } finally {
+        span.end();
+      }
+    });
+    const spans = () => exporter.getFinishedSpans();
+    const named = (name: string) => spans().filter((s) => s.name === name);
+    await eventually(() => named('voice hears').length === 1);
 
-      const step = named('exec step')[0]!;
-      const { traceId, spanId } = step.spanContext();
-      expect(posted.metadata[TRACEPARENT]).toBe(`00-${traceId}-${spanId}-01`);
-      // On instance B, the delivery to the subscriber is a child of the poster's span, and what
-      // the subscriber does is a child of the delivery.
-      const deliveries = named('status_bus.deliver').filter(
-        (s: ReadableSpan) => s.attributes['status_bus.subscriber'] === 'voiceAgent',
-      );
-      expect(deliveries).toHaveLength(1);
-      const delivery = deliveries[0]!;
-      expect(delivery.spanContext().traceId).toBe(traceId);
-      expect(delivery.parentSpanContext?.spanId).toBe(spanId);
-      expect(delivery.attributes).toMatchObject({
-        'status_bus.seq': posted.seq,
-        'status_bus.action': 'search',
-      });
-      const hears = named('voice hears')[0]!;
-      expect(hears.spanContext().traceId).toBe(traceId);
-      expect(hears.parentSpanContext?.spanId).toBe(delivery.spanContext().spanId);
-      // Instance A's own sinks get delivery spans in the same trace, and its append a span.
-      expect(named('status_bus.deliver').every((s) => s.spanContext().traceId === traceId)).toBe(
-        true,
-      );
-      expect(named('status_bus.append').length).toBeGreaterThanOrEqual(1);
-      expect(named('status_bus.append')[0]!.attributes['status_bus.entries']).toBe(1);
-    } finally {
-      await Promise.all([a.app.close(), b.app.close()]);
-    }
+    const step = named('exec step')[0]!;
+    const { traceId, spanId } = step.spanContext();
+    expect(posted.metadata[TRACEPARENT]).toBe(`00-${traceId}-${spanId}-01`);
+    // On instance B, the delivery to the subscriber is a child of the poster's span, and what
+    // the subscriber does is a child of the delivery.
+    const deliveries = named('status_bus.deliver').filter(
+      (s: ReadableSpan) => s.attributes['status_bus.subscriber'] === 'voiceAgent',
+    );
+    expect(deliveries).toHaveLength(1);
+    const delivery = deliveries[0]!;
+    expect(delivery.spanContext().traceId).toBe(traceId);
+    expect(delivery.parentSpanContext?.spanId).toBe(spanId);
+    expect(delivery.attributes).toMatchObject({
+      'status_bus.seq': posted.seq,
+      'status_bus.action': 'search',
+    });
+    const hears = named('voice hears')[0]!;
+    expect(hears.spanContext().traceId).toBe(traceId);
+    expect(hears.parentSpanContext?.spanId).toBe(delivery.spanContext().spanId);
+    // Instance A's own sinks get delivery spans in the same trace, and its append a span.
+    expect(named('status_bus.deliver').every((s) => s.spanContext().traceId === traceId)).toBe(
+      true,
+    );
+    expect(named('status_bus.append').length).toBeGreaterThanOrEqual(1);
+    expect(named('status_bus.append')[0]!.attributes['status_bus.entries']).toBe(1);
   });
 });
