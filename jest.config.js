@@ -10,7 +10,14 @@ module.exports = {
   transform: {
     // Type-checking runs once in `npm run typecheck`; per-file transpiling keeps jest fast.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // jose (the A2A SDK's, for signed agent cards) ships only ES modules, which jest on Node 20
+    // cannot require; Node itself can, so only the suite compiles it to CommonJS.
+    '/node_modules/jose/.+\\.js$': [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,

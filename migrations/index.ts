@@ -5,6 +5,7 @@ import { VoiceCheckpoints1764000000003 } from './1764000000003-voice-checkpoints
 import { NotifyWithEntries1764000000004 } from './1764000000004-notify-with-entries';
 import { ScopedAppend1764000000005 } from './1764000000005-scoped-append';
 import { VoiceSessions1764000000006 } from './1764000000006-voice-sessions';
+import { A2aTasks1764000000007 } from './1764000000007-a2a-tasks';
 
 /**
  * The migrations of the status log, oldest first. Run them with `npx nest-status-bus migrate`,
@@ -20,6 +21,7 @@ export const STATUS_BUS_MIGRATIONS = [
   NotifyWithEntries1764000000004,
   ScopedAppend1764000000005,
   VoiceSessions1764000000006,
+  A2aTasks1764000000007,
 ];
 
 /** The table in which the module records which of its migrations have run. */

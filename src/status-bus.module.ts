@@ -103,7 +103,7 @@ function postgresPart(): typeof PostgresPart {
     CompletionProjection,
     DelegationGuardService,
   ],
-  exports: [StatusBusService, DelegationGuardService],
+  exports: [StatusBusService, DelegationGuardService, STATUS_BACKEND],
 })
 export class StatusBusModule extends ConfigurableStatusBusModule {
   /** Registers the bus; with no options, in memory keeping the last 500 entries. */

@@ -16,6 +16,7 @@ const HEAVY = [
   '@nestjs/terminus',
   'prom-client',
   '@opentelemetry/api',
+  '@a2a-js/sdk',
 ];
 
 /**

@@ -40,6 +40,7 @@ describe('the PostgreSQL store', () => {
       'NotifyWithEntries1764000000004',
       'ScopedAppend1764000000005',
       'VoiceSessions1764000000006',
+      'A2aTasks1764000000007',
     ]);
     const indexes = await shared.db.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'status_bus_entries' ORDER BY indexname`,

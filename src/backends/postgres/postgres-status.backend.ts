@@ -370,7 +370,8 @@ export class PostgresStatusBackend extends StatusBackend {
     const rows = await this.query<{ ok: boolean }>(
       `SELECT to_regclass('status_bus_entries') IS NOT NULL
           AND to_regprocedure('status_bus_append(json, uuid, text)') IS NOT NULL
-          AND to_regclass('status_bus_voice_sessions') IS NOT NULL AS ok`,
+          AND to_regclass('status_bus_voice_sessions') IS NOT NULL
+          AND to_regclass('status_bus_a2a_tasks') IS NOT NULL AS ok`,
     );
     if (!rows[0]?.ok) {
       throw new StatusBusConfigError(

@@ -1,0 +1,279 @@
+import { RequestMalformedError } from '@a2a-js/sdk/errors';
+import type {
+  AgentExecutionEvent,
+  ExecutionEventBus,
+  ExecutionEventBusManager,
+  ServerCallContext,
+} from '@a2a-js/sdk/server';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import type { Unsubscribe } from '../delivery/status-subscriber';
+import type { StatusEntry } from '../entry/status-entry';
+import { describeValue } from '../errors/describe-value';
+import { StatusBusService } from '../status-bus.service';
+import { BoundedMap } from '../util/bounded-map';
+import { resolveA2aBusOptions, STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
+import type { ResolvedA2aBusOptions } from './resolve-a2a-options';
+import { ChannelHub, TaskEventChannel } from './task-event-channel';
+import {
+  A2A_ACTIONS,
+  A2A_SEQ_KEY,
+  contextIdOf,
+  eventOfEntry,
+  postOfEvent,
+  taskIdOf,
+} from './task-event.entry';
+
+/** Most entries read back from the log in one query while a channel catches up. */
+const PAGE = 1000;
+
+/** The states after which a task changes no more, as stored in `metadata.a2a_state`. */
+const TERMINAL_STATES = new Set([
+  'TASK_STATE_COMPLETED',
+  'TASK_STATE_FAILED',
+  'TASK_STATE_CANCELED',
+  'TASK_STATE_REJECTED',
+]);
+
+/** Where a task's entries are: its room and its context. */
+interface TaskPlace {
+  room: string;
+  contextId: string;
+}
+
+/** Told of a cancel request for a task, from any instance. */
+export type CancelListener = (taskId: string, tenant: string) => void;
+
+/**
+ * The SDK's `ExecutionEventBusManager` on the bus. Every bus it hands out is a
+ * {@link TaskEventChannel}: what the executor publishes is stored as an entry in the task's room
+ * (`metadata.task_id` the task's id), and every channel of the task, on every instance sharing
+ * the store, receives it from there, in log order, once. So a stream served by one instance
+ * follows an executor running on another, and survives the restart of either.
+ *
+ * `getByTaskId` answers a channel for any task, for the bus cannot tell synchronously whether an
+ * executor runs it on another instance; with a `Last-Event-ID` header (the `status_bus_seq` of
+ * the last event a client received) the channel first replays the task's events after it.
+ * Delivery is deferred (through the log), so the manager settles the buses itself
+ * (`settleByTaskId`): a channel finishes once its executor has returned and its own events have
+ * come back to it.
+ */
+@Injectable()
+export class StatusBusExecutionEventBusManager
+  implements ExecutionEventBusManager, ChannelHub, OnModuleInit, OnApplicationShutdown
+{
+  private readonly logger = new Logger('StatusBusA2a');
+  private readonly options: ResolvedA2aBusOptions;
+  private readonly channels = new Map<string, Set<TaskEventChannel>>();
+  private readonly places = new BoundedMap<string, TaskPlace>(10_000);
+  private readonly endWaiters = new Map<string, Set<() => void>>();
+  private readonly cancelListeners = new Set<CancelListener>();
+  /** The last position the bus has delivered here. */
+  private position = 0;
+  private unsubscribe: Unsubscribe | undefined;
+
+  constructor(
+    private readonly bus: StatusBusService,
+    @Optional() @Inject(STATUS_BUS_A2A_OPTIONS) options?: ResolvedA2aBusOptions,
+  ) {
+    this.options = options ?? resolveA2aBusOptions();
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe((entry) => this.route(entry));
+    const [last] = await this.bus.recent(1);
+    this.position = Math.max(this.position, last?.seq ?? 0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.unsubscribe?.();
+    for (const channels of [...this.channels.values()]) {
+      for (const channel of [...channels]) channel.finished();
+    }
+  }
+
+  createOrGetByTaskId(taskId: string, context?: ServerCallContext): ExecutionEventBus {
+    return this.open(taskId, context, this.position);
+  }
+
+  getByTaskId(taskId: string, context?: ServerCallContext): ExecutionEventBus | undefined {
+    return this.open(taskId, context, lastEventId(context) ?? this.position);
+  }
+
+  cleanupByTaskId(taskId: string, context?: ServerCallContext): void {
+    const channels = this.channels.get(keyOf(tenantOf(context), taskId));
+    for (const channel of [...(channels ?? [])]) channel.finished();
+  }
+
+  settleByTaskId(taskId: string, eventBus: ExecutionEventBus): boolean {
+    if (!(eventBus instanceof TaskEventChannel)) return false;
+    eventBus.settle();
+    return true;
+  }
+
+  /** Calls `listener` with every cancel request posted for a task, on any instance. */
+  onCancelRequest(listener: CancelListener): () => void {
+    this.cancelListeners.add(listener);
+    return () => this.cancelListeners.delete(listener);
+  }
+
+  /**
+   * Asks every instance to cancel a task (the one running it does) and resolves whether the task
+   * ended within `cancelTimeoutMs`.
+   */
+  async requestCancel(taskId: string, tenant: string): Promise<boolean> {
+    const key = keyOf(tenant, taskId);
+    const ended = new Promise<boolean>((resolve) => {
+      const waiters = this.endWaiters.get(key) ?? new Set();
+      const done = (result: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(end);
+        if (waiters.size === 0) this.endWaiters.delete(key);
+        resolve(result);
+      };
+      const end = () => done(true);
+      const timer = setTimeout(() => done(false), this.options.cancelTimeoutMs);
+      waiters.add(end);
+      this.endWaiters.set(key, waiters);
+    });
+    const place = this.places.get(key);
+    this.bus.post(this.options.agentId, A2A_ACTIONS.cancel, 'pending', {
+      detail: `cancel of task ${taskId} requested`,
+      metadata: tenant ? { task_id: taskId, tenant } : { task_id: taskId },
+      roomId: place?.room,
+    });
+    return ended;
+  }
+
+  publish(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined {
+    const taskId = taskIdOf(event) ?? channel.taskId;
+    const tenant = channel.tenant;
+    const key = keyOf(tenant, taskId);
+    const own = taskId === channel.taskId;
+    const contextId =
+      contextIdOf(event) ?? (own ? channel.contextId : undefined) ?? this.places.get(key)?.contextId;
+    if (contextId === undefined) {
+      throw new RequestMalformedError(
+        `An event of task ${taskId} names no contextId, and no earlier event of the task did.`,
+      );
+    }
+    if (own) channel.contextId ??= contextId;
+    const room = this.options.room({ taskId, contextId, tenant });
+    this.places.set(key, { room, contextId });
+    const post = postOfEvent(event, taskId, contextId, tenant);
+    const entry = this.bus.post(this.options.agentId, post.action, post.status, {
+      detail: post.detail,
+      metadata: post.metadata,
+      roomId: room,
+    });
+    return own ? entry.id : undefined;
+  }
+
+  attach(channel: TaskEventChannel): void {
+    const key = keyOf(channel.tenant, channel.taskId);
+    const channels = this.channels.get(key) ?? new Set();
+    channels.add(channel);
+    this.channels.set(key, channels);
+    if (channel.after < this.position) void this.catchUp(channel);
+  }
+
+  detach(channel: TaskEventChannel): void {
+    const key = keyOf(channel.tenant, channel.taskId);
+    const channels = this.channels.get(key);
+    channels?.delete(channel);
+    if (channels?.size === 0) this.channels.delete(key);
+  }
+
+  private open(
+    taskId: string,
+    context: ServerCallContext | undefined,
+    after: number,
+  ): TaskEventChannel {
+    const tenant = tenantOf(context);
+    const place = this.places.get(keyOf(tenant, taskId));
+    return new TaskEventChannel(this, taskId, tenant, after, place?.contextId, context);
+  }
+
+  /** Routes an entry of the bus to the channels of its task. */
+  private route(entry: StatusEntry): void {
+    const seq = entry.seq!;
+    if (seq > this.position) this.position = seq;
+    if (!entry.action.startsWith('a2a.')) return;
+    const { task_id: taskId, tenant = '', context_id: contextId, a2a_state: state } = entry.metadata;
+    if (typeof taskId !== 'string' || typeof tenant !== 'string') return;
+    if (entry.action === A2A_ACTIONS.cancel) {
+      for (const listener of this.cancelListeners) listener(taskId, tenant);
+      return;
+    }
+    const key = keyOf(tenant, taskId);
+    if (typeof contextId === 'string') this.places.set(key, { room: entry.roomId, contextId });
+    const channels = this.channels.get(key);
+    if (channels) {
+      const event = eventOfEntry(entry);
+      if (event) for (const channel of [...channels]) channel.receive(entry, event);
+    }
+    if (typeof state === 'string' && TERMINAL_STATES.has(state)) {
+      for (const end of [...(this.endWaiters.get(key) ?? [])]) end();
+    }
+  }
+
+  /**
+   * Delivers to `channel` the task's events it missed (after its position), from the log, then
+   * what arrived live meanwhile: in order, none twice.
+   */
+  private async catchUp(channel: TaskEventChannel): Promise<void> {
+    channel.holdLive();
+    const place = this.places.get(keyOf(channel.tenant, channel.taskId));
+    const filter = place ? { roomId: place.room } : {};
+    let from = channel.after;
+    try {
+      for (;;) {
+        const page = await this.bus.entriesAfter(from, PAGE, filter);
+        for (const entry of page) {
+          from = entry.seq!;
+          const { task_id: taskId, tenant = '' } = entry.metadata;
+          if (entry.action === A2A_ACTIONS.cancel) continue;
+          if (taskId !== channel.taskId || tenant !== channel.tenant) continue;
+          const event = eventOfEntry(entry);
+          if (event) channel.replay(entry, event);
+        }
+        if (page.length < PAGE) break;
+      }
+    } catch (err) {
+      this.logger.warn(
+        `Task ${channel.taskId}: its events after ${A2A_SEQ_KEY} ${channel.after} could not be ` +
+          `read back (${err instanceof Error ? err.message : String(err)}); following it from now.`,
+      );
+    } finally {
+      channel.caughtUp();
+    }
+  }
+}
+
+function keyOf(tenant: string, taskId: string): string {
+  return `${tenant}\u0000${taskId}`;
+}
+
+function tenantOf(context: ServerCallContext | undefined): string {
+  return context?.tenant ?? '';
+}
+
+/** The `Last-Event-ID` header of the call: the position to resume after. */
+function lastEventId(context: ServerCallContext | undefined): number | undefined {
+  const headers = context?.state.get('headers') as Record<string, unknown> | undefined;
+  const value = headers?.['last-event-id'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) {
+    throw new RequestMalformedError(
+      `Last-Event-ID must be a position on the bus (an integer ≥ 0: the metadata.${A2A_SEQ_KEY} ` +
+        `of the last event received), got ${describeValue(value)}`,
+    );
+  }
+  return Number(value.trim());
+}

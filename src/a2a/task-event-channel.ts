@@ -1,0 +1,176 @@
+import type {
+  AgentExecutionEvent,
+  ExecutionEventBus,
+  ExecutionEventName,
+  ServerCallContext,
+} from '@a2a-js/sdk/server';
+import { Logger } from '@nestjs/common';
+import type { StatusEntry } from '../entry/status-entry';
+
+type EventListener = (event: AgentExecutionEvent) => void;
+type FinishedListener = () => void;
+type Listener = EventListener | FinishedListener;
+
+/** What a channel needs from the manager that routes the bus's entries to it. */
+export interface ChannelHub {
+  /** Stores `event` on the bus; resolves the id of the entry posted for it. */
+  publish(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined;
+  /** Starts routing the task's entries after `channel.after` to the channel. */
+  attach(channel: TaskEventChannel): void;
+  /** Stops routing entries to the channel. */
+  detach(channel: TaskEventChannel): void;
+}
+
+/**
+ * One call's view of a task's events (the SDK's `ExecutionEventBus`): what it publishes is
+ * stored on the bus, and its listeners receive the task's events as the bus delivers them,
+ * from any instance, in log order, each once. Channels of the same task share nothing but the
+ * log, so a client may follow the task through any instance.
+ */
+export class TaskEventChannel implements ExecutionEventBus {
+  private static readonly logger = new Logger('StatusBusA2a');
+  private readonly eventListeners = new Map<Listener, boolean>();
+  private readonly finishedListeners = new Map<Listener, boolean>();
+  /** Entries this channel posted that it has not received back yet. */
+  private readonly pending = new Set<string>();
+  /** Entries received while the channel catches up from the log, delivered after. */
+  private held: { entry: StatusEntry; event: AgentExecutionEvent }[] | undefined;
+  private attached = false;
+  private settled = false;
+  private ended = false;
+
+  /**
+   * @param after the position after which the channel receives the task's events
+   * @param contextId the task's context, when known
+   * @param context the call the channel was opened for
+   */
+  constructor(
+    private readonly hub: ChannelHub,
+    readonly taskId: string,
+    readonly tenant: string,
+    public after: number,
+    public contextId: string | undefined,
+    readonly context: ServerCallContext | undefined,
+  ) {}
+
+  /** Stores `event` on the bus; its listeners, on every instance, receive it from there. */
+  publish(event: AgentExecutionEvent): void {
+    const id = this.hub.publish(this, event);
+    if (id !== undefined && this.attached) this.pending.add(id);
+  }
+
+  on(eventName: 'event', listener: EventListener): this;
+  on(eventName: 'finished', listener: FinishedListener): this;
+  on(eventName: ExecutionEventName, listener: Listener): this {
+    return this.listen(eventName, listener, false);
+  }
+
+  once(eventName: 'event', listener: EventListener): this;
+  once(eventName: 'finished', listener: FinishedListener): this;
+  once(eventName: ExecutionEventName, listener: Listener): this {
+    return this.listen(eventName, listener, true);
+  }
+
+  off(eventName: 'event', listener: EventListener): this;
+  off(eventName: 'finished', listener: FinishedListener): this;
+  off(eventName: ExecutionEventName, listener: Listener): this {
+    this.listeners(eventName).delete(listener);
+    this.release();
+    return this;
+  }
+
+  removeAllListeners(eventName?: ExecutionEventName): this {
+    if (eventName !== 'finished') this.eventListeners.clear();
+    if (eventName !== 'event') this.finishedListeners.clear();
+    this.release();
+    return this;
+  }
+
+  /** Tells the `finished` listeners that no more events come, and stops receiving. */
+  finished(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.hub.detach(this);
+    this.attached = false;
+    this.call(this.finishedListeners, undefined);
+    this.eventListeners.clear();
+    this.finishedListeners.clear();
+  }
+
+  /**
+   * The executor has returned: the channel finishes once it has received every event it
+   * published (they reach it through the log, so some may still be on their way).
+   */
+  settle(): void {
+    this.settled = true;
+    if (this.pending.size === 0 || !this.attached) this.finished();
+  }
+
+  /** Holds what arrives live while the channel catches up from the log, until {@link caughtUp}. */
+  holdLive(): void {
+    this.held ??= [];
+  }
+
+  /** The end of catching up: delivers what arrived live meanwhile, skipping what it repeats. */
+  caughtUp(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const { entry, event } of held) this.deliver(entry, event);
+  }
+
+  /** An event of the task as the bus delivers it live. */
+  receive(entry: StatusEntry, event: AgentExecutionEvent): void {
+    if (this.held) this.held.push({ entry, event });
+    else this.deliver(entry, event);
+  }
+
+  /** An event of the task read back from the log while catching up. */
+  replay(entry: StatusEntry, event: AgentExecutionEvent): void {
+    this.deliver(entry, event);
+  }
+
+  /** Delivers an event unless it is at or before the last one delivered. */
+  private deliver(entry: StatusEntry, event: AgentExecutionEvent): void {
+    const seq = entry.seq!;
+    if (this.ended || seq <= this.after) return;
+    this.after = seq;
+    this.call(this.eventListeners, event);
+    if (this.pending.delete(entry.id) && this.settled && this.pending.size === 0) this.finished();
+  }
+
+  private listen(eventName: ExecutionEventName, listener: Listener, once: boolean): this {
+    if (this.ended) return this;
+    this.listeners(eventName).set(listener, once);
+    if (!this.attached) {
+      this.attached = true;
+      this.hub.attach(this);
+    }
+    return this;
+  }
+
+  private listeners(eventName: ExecutionEventName): Map<Listener, boolean> {
+    return eventName === 'event' ? this.eventListeners : this.finishedListeners;
+  }
+
+  /** Nobody listens any more: the channel stops receiving (it can still publish). */
+  private release(): void {
+    if (!this.attached || this.eventListeners.size > 0 || this.finishedListeners.size > 0) return;
+    this.attached = false;
+    this.hub.detach(this);
+    if (this.settled) this.finished();
+  }
+
+  /** Calls each listener; one that throws is logged and holds up none of the others. */
+  private call(listeners: Map<Listener, boolean>, event: AgentExecutionEvent | undefined): void {
+    for (const [listener, once] of [...listeners]) {
+      if (once) listeners.delete(listener);
+      try {
+        (listener as EventListener)(event!);
+      } catch (err) {
+        TaskEventChannel.logger.error(
+          `A listener of task ${this.taskId} threw: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+  }
+}

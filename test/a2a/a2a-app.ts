@@ -1,0 +1,55 @@
+import { ClientFactory } from '@a2a-js/sdk/client';
+import type { Client } from '@a2a-js/sdk/client';
+import type { AgentExecutor } from '@a2a-js/sdk/server';
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { createServer } from 'node:net';
+import { StatusBusModule, StatusBusService } from '../../src';
+import type { BusAppOptions } from '../support/bus-app';
+import { StatusBusA2aModule, StatusBusA2aOptions } from '../../src/a2a';
+import { agentCard } from './stepping-agent';
+
+/** An application serving an A2A agent on the bus, listening on `url`. */
+export interface A2aApp {
+  app: INestApplication;
+  bus: StatusBusService;
+  url: string;
+  client: Client;
+}
+
+/** A TCP port nothing listens on now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts an application with the bus (`bus` options) serving `executor` at `/a2a`. */
+export async function startA2aApp(
+  bus: BusAppOptions,
+  executor: AgentExecutor,
+  options: { port?: number; a2a?: Partial<StatusBusA2aOptions>; imports?: unknown[] } = {},
+): Promise<A2aApp> {
+  const port = options.port ?? (await freePort());
+  const base = `http://127.0.0.1:${port}`;
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      StatusBusModule.forRoot({ ...bus, isGlobal: true }),
+      StatusBusA2aModule.forRoot({
+        agentCard: agentCard(`${base}/a2a`),
+        executor,
+        ...options.a2a,
+      }),
+      ...((options.imports ?? []) as never[]),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(port, '127.0.0.1');
+  const client = await new ClientFactory().createFromUrl(base).catch(async (err: unknown) => {
+    await app.close();
+    throw err;
+  });
+  return { app, bus: app.get(StatusBusService), url: base, client };
+}
