@@ -14,7 +14,10 @@ module.exports = {
     // cannot require; Node itself can, so only the suite compiles it to CommonJS.
     '/node_modules/jose/.+\\.js$': [
       'ts-jest',
-      { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } },
+      {
+        diagnostics: false,
+        tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true },
+      },
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],

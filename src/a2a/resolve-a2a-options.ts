@@ -21,8 +21,12 @@ export function resolveA2aBusOptions(
   options: StatusBusA2aBusOptions = {},
   defaultAgentId = DEFAULTS.agentId,
 ): ResolvedA2aBusOptions {
-  const { agentId = defaultAgentId, room, owner, cancelTimeoutMs = DEFAULTS.cancelTimeoutMs } =
-    options;
+  const {
+    agentId = defaultAgentId,
+    room,
+    owner,
+    cancelTimeoutMs = DEFAULTS.cancelTimeoutMs,
+  } = options;
   if (typeof agentId !== 'string' || agentId.trim() === '' || agentId.length > 200) {
     refuse('agentId', 'a non-empty string of at most 200 characters', agentId);
   }

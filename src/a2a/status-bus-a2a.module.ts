@@ -113,10 +113,7 @@ class A2aRoutes implements OnModuleInit {
     }
     const app = adapter.getInstance<{ use(path: string, handler: unknown): void }>();
     const { path, cardPath, userBuilder } = this.options;
-    app.use(
-      cardPath,
-      agentCardHandler({ agentCardProvider: () => this.handler.getAgentCard() }),
-    );
+    app.use(cardPath, agentCardHandler({ agentCardProvider: () => this.handler.getAgentCard() }));
     app.use(path, jsonRpcHandler({ requestHandler: this.handler, userBuilder }));
   }
 }
@@ -169,7 +166,8 @@ export class StatusBusA2aModule {
             moduleRef: ModuleRef,
           ) => {
             const { executor } = options;
-            const agent = typeof executor === 'function' ? await moduleRef.create(executor) : executor;
+            const agent =
+              typeof executor === 'function' ? await moduleRef.create(executor) : executor;
             return new DefaultRequestHandler(
               options.agentCard,
               store,

@@ -157,7 +157,9 @@ export class StatusBusExecutionEventBusManager
     const key = keyOf(tenant, taskId);
     const own = taskId === channel.taskId;
     const contextId =
-      contextIdOf(event) ?? (own ? channel.contextId : undefined) ?? this.places.get(key)?.contextId;
+      contextIdOf(event) ??
+      (own ? channel.contextId : undefined) ??
+      this.places.get(key)?.contextId;
     if (contextId === undefined) {
       throw new RequestMalformedError(
         `An event of task ${taskId} names no contextId, and no earlier event of the task did.`,
@@ -205,7 +207,12 @@ export class StatusBusExecutionEventBusManager
     const seq = entry.seq!;
     if (seq > this.position) this.position = seq;
     if (!entry.action.startsWith('a2a.')) return;
-    const { task_id: taskId, tenant = '', context_id: contextId, a2a_state: state } = entry.metadata;
+    const {
+      task_id: taskId,
+      tenant = '',
+      context_id: contextId,
+      a2a_state: state,
+    } = entry.metadata;
     if (typeof taskId !== 'string' || typeof tenant !== 'string') return;
     if (entry.action === A2A_ACTIONS.cancel) {
       for (const listener of this.cancelListeners) listener(taskId, tenant);

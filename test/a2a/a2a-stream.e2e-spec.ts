@@ -1,36 +1,8 @@
-import { SendMessageRequest, StreamResponse, TaskState } from '@a2a-js/sdk';
+import { StreamResponse, TaskState } from '@a2a-js/sdk';
 import { A2A_SEQ_KEY } from '../../src/a2a';
 import { A2aApp, startA2aApp } from './a2a-app';
+import { describeEvent, seqOf, userMessage } from './a2a-events';
 import { ManualPace, SteppingAgent } from './stepping-agent';
-
-/** A user's message starting a task, in conversation `contextId`. */
-export function userMessage(contextId: string, text = 'go'): SendMessageRequest {
-  return SendMessageRequest.fromJSON({
-    message: { messageId: `m-${Math.random()}`, contextId, role: 'ROLE_USER', parts: [{ text }] },
-  });
-}
-
-/** What a stream event says, in one short line: `task submitted`, `status step 2`, … */
-export function describe_(response: StreamResponse): string {
-  const payload = response.payload!;
-  switch (payload.$case) {
-    case 'task':
-      return `task ${TaskState[payload.value.status!.state]}`;
-    case 'statusUpdate': {
-      const text = payload.value.status?.message?.parts[0]?.content;
-      return `status ${text?.$case === 'text' ? text.value : TaskState[payload.value.status!.state]}`;
-    }
-    case 'artifactUpdate':
-      return `artifact ${payload.value.artifact!.name}`;
-    case 'message':
-      return 'message';
-  }
-}
-
-/** The bus position an event carries. */
-export function seqOf(response: StreamResponse): number {
-  return (response.payload!.value as { metadata?: Record<string, number> }).metadata![A2A_SEQ_KEY]!;
-}
 
 describe('A2A on the in-memory bus', () => {
   let served: A2aApp | undefined;
@@ -47,7 +19,7 @@ describe('A2A on the in-memory bus', () => {
     for await (const response of served.client.sendMessageStream(userMessage('room-1'))) {
       seen.push(response);
     }
-    expect(seen.map(describe_)).toEqual([
+    expect(seen.map(describeEvent)).toEqual([
       'task TASK_STATE_SUBMITTED',
       'status step 1',
       'status step 2',
