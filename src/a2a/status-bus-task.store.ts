@@ -58,7 +58,7 @@ export class StatusBusTaskStore implements TaskStore {
   async load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
     const { tenant, owner } = this.scope(context);
     const record = await this.records.get(tenant, owner, taskId);
-    return record && Task.fromJSON(record.task as never);
+    return record && Task.fromJSON(record.task);
   }
 
   async list(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
@@ -77,7 +77,7 @@ export class StatusBusTaskStore implements TaskStore {
     const last = records.at(-1);
     return {
       tasks: records.map((record) => {
-        const task = Task.fromJSON(record.task as never);
+        const task = Task.fromJSON(record.task);
         if (!params.includeArtifacts) task.artifacts = [];
         return task;
       }),

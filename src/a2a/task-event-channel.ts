@@ -165,7 +165,7 @@ export class TaskEventChannel implements ExecutionEventBus {
     for (const [listener, once] of [...listeners]) {
       if (once) listeners.delete(listener);
       try {
-        (listener as EventListener)(event!);
+        listener(event!);
       } catch (err) {
         TaskEventChannel.logger.error(
           `A listener of task ${this.taskId} threw: ${err instanceof Error ? err.message : String(err)}`,

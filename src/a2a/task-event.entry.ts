@@ -79,7 +79,7 @@ export function postOfEvent(
 export function eventOfEntry(entry: StatusEntry): AgentExecutionEvent | undefined {
   const wire = entry.metadata.a2a;
   if (typeof wire !== 'object' || wire === null) return undefined;
-  const payload = StreamResponse.fromJSON(wire as never).payload;
+  const payload = StreamResponse.fromJSON(wire).payload;
   if (!payload) return undefined;
   const data = payload.value as { metadata?: Record<string, unknown> };
   data.metadata = { ...data.metadata, [A2A_SEQ_KEY]: entry.seq };

@@ -116,7 +116,7 @@ describe('A2A on several instances sharing one database', () => {
     const onB = await b.client.getTask({ id: taskId, tenant: '', historyLength: undefined });
     expect(onB).toEqual(await onA());
     expect(TaskState[onB.status!.state]).toBe('TASK_STATE_COMPLETED');
-    expect(onB.history.map((m) => m.parts[0]?.content?.value)).toEqual([
+    expect(onB.history.map((m) => String(m.parts[0]?.content?.value))).toEqual([
       'go',
       'step 1',
       'step 2',
