@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgresServer } from '../src/postgres';
 import { Section } from './measure';
+import { a2aEvents } from './sections/a2a';
 import { crossInstance } from './sections/cross-instance';
 import { durableThroughput } from './sections/durable-throughput';
 import { httpReads } from './sections/http';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     ['reads', reads],
     ['memory', memory],
     ['http', httpReads],
+    ['a2a', a2aEvents],
   ];
   const sections: Section[] = [];
   try {
