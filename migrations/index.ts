@@ -6,6 +6,7 @@ import { NotifyWithEntries1764000000004 } from './1764000000004-notify-with-entr
 import { ScopedAppend1764000000005 } from './1764000000005-scoped-append';
 import { VoiceSessions1764000000006 } from './1764000000006-voice-sessions';
 import { A2aTasks1764000000007 } from './1764000000007-a2a-tasks';
+import { PartitionEntries1764000000008 } from './1764000000008-partition-entries';
 
 /**
  * The migrations of the status log, oldest first. Run them with `npx nest-status-bus migrate`,
@@ -22,6 +23,7 @@ export const STATUS_BUS_MIGRATIONS = [
   ScopedAppend1764000000005,
   VoiceSessions1764000000006,
   A2aTasks1764000000007,
+  PartitionEntries1764000000008,
 ];
 
 /** The table in which the module records which of its migrations have run. */

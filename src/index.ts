@@ -3,6 +3,7 @@ export { StatusBusService, MAX_RECENT, SKIPPING_WINDOW_MS } from './status-bus.s
 export type { StatusBusHealth, StatusBusHealthState, StatusBusStats } from './status-bus.service';
 export type { StatusInstrumentation } from './log/status-instrumentation';
 export type { StatusBusModuleOptions } from './status-bus-options.interface';
+export type { StatusRetentionOptions } from './retention/retention-options';
 export { STATUS_POSTED, STATUS_BACKEND } from './status-bus.constants';
 export { StatusEntry } from './entry/status-entry';
 export type { PostOptions, StatusEntryJson, StatusEntryProps } from './entry/status-entry';

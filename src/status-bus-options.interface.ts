@@ -2,6 +2,7 @@ import type { PostgresStatusOptions } from './backends/postgres/postgres-status-
 import { StatusBackend } from './backends/status-backend';
 import type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
 import { StatusEntryLimits } from './entry/status-entry-limits';
+import type { StatusRetentionOptions } from './retention/retention-options';
 import type { VoiceInjectionOptions } from './voice/voice-injection-options.interface';
 
 /**
@@ -38,6 +39,12 @@ export interface StatusBusModuleOptions {
    * is read back at start, so history survives a restart; its folder is created if missing.
    */
   persistPath?: string;
+  /**
+   * How long the log in PostgreSQL keeps entries: whole days (partitions) past the horizon are
+   * dropped, archived first when `archiveDir` is set. Off by default: nothing is ever removed.
+   * @example { keep: '30 days', archiveDir: '/var/lib/status-bus/archives' }
+   */
+  retention?: StatusRetentionOptions;
   /** Size bounds applied to every posted entry. */
   limits?: Partial<StatusEntryLimits>;
   /**

@@ -5,6 +5,7 @@ import { DEFAULT_ENTRY_LIMITS, StatusEntryLimits } from './entry/status-entry-li
 import { DEFAULT_ROOM_ID } from './entry/status-room';
 import { describeValue } from './errors/describe-value';
 import { StatusBusConfigError } from './errors/status-bus.errors';
+import { ResolvedRetention, resolveRetention } from './retention/retention-options';
 import { StatusBusModuleOptions } from './status-bus-options.interface';
 import { fail, optionalBoolean, optionalFunction, positiveInteger } from './util/option-checks';
 
@@ -26,6 +27,7 @@ export interface ResolvedStatusBusOptions {
   defaultRoomId: string;
   /** `undefined` means the system clock, read with sub-millisecond precision. */
   clock: (() => number) | undefined;
+  retention: ResolvedRetention | undefined;
 }
 
 /**
@@ -41,6 +43,12 @@ export function resolveStatusBusOptions(
   }
   if (o.backend !== undefined && o.postgres !== undefined) {
     throw new StatusBusConfigError('StatusBusModule takes either backend or postgres, not both');
+  }
+  if (o.retention !== undefined && o.postgres === undefined) {
+    throw new StatusBusConfigError(
+      'StatusBusModule option retention applies to the log in PostgreSQL (postgres); ' +
+        'the in-memory log keeps maxEntries entries',
+    );
   }
   if (o.persistPath !== undefined && (typeof o.persistPath !== 'string' || o.persistPath === '')) {
     throw new StatusBusConfigError('StatusBusModule option persistPath must be a non-empty path');
@@ -72,5 +80,6 @@ export function resolveStatusBusOptions(
     emitStatusPosted: optionalBoolean('emitStatusPosted', o.emitStatusPosted, true),
     defaultRoomId,
     clock: optionalFunction('clock', o.clock, undefined),
+    retention: resolveRetention(o.retention),
   };
 }

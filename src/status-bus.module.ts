@@ -62,7 +62,10 @@ function postgresPart(): typeof PostgresPart {
       provide: STATUS_BACKEND,
       useFactory: (options: ResolvedStatusBusOptions): StatusBackend => {
         if (options.backend) return options.backend;
-        if (options.postgres) return new (postgresPart().PostgresStatusBackend)(options.postgres);
+        if (options.postgres) {
+          const { clock, retention } = options;
+          return new (postgresPart().PostgresStatusBackend)(options.postgres, { clock, retention });
+        }
         return new InMemoryStatusBackend(options.maxEntries);
       },
       inject: [STATUS_BUS_OPTIONS],

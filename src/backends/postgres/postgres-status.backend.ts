@@ -3,41 +3,17 @@ import { createHash } from 'node:crypto';
 import { Client, type ClientConfig, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { StatusEntry } from '../../entry/status-entry';
-import { JsonValue } from '../../entry/status-entry.validation';
-import { StatusLevel } from '../../entry/status-level';
 import { StatusBusConfigError } from '../../errors/status-bus.errors';
 import { StatusBackend, StatusFilter, StopWatching } from '../status-backend';
+import type { ResolvedRetention } from '../../retention/retention-options';
+import { LogPartitions } from './log-partitions';
 import { runStatusBusMigrations } from './postgres-migrations';
+import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
 import { PostgresNotificationListener } from './postgres-notification-listener';
 import { PostgresStatusOptions } from './postgres-status-options.interface';
 
-interface EntryRow {
-  seq: string;
-  entry_id: string;
-  ts: string;
-  agent_id: string;
-  action: string;
-  status: StatusLevel;
-  detail: string;
-  metadata: Record<string, JsonValue>;
-  room_id: string;
-}
-
-/** Columns as `StatusEntry` wants them; `ts` in the reference's form, whatever the session zone. */
-const COLUMNS = `seq, entry_id,
-  to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS ts,
-  agent_id, action, status, detail, metadata, room_id`;
-
 /** PostgreSQL's longest identifier, in bytes: a channel name is one. */
 const MAX_IDENTIFIER_BYTES = 63;
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** `WHERE` and its parameters for a filter; each field matches a column exactly. */
 function whereClause(filter: StatusFilter): { where: string; params: unknown[] } {
@@ -68,20 +44,6 @@ function checkChannel(channel: unknown): void {
         `${MAX_IDENTIFIER_BYTES} bytes without NUL characters`,
     );
   }
-}
-
-function toEntry(row: EntryRow): StatusEntry {
-  return new StatusEntry({
-    id: row.entry_id,
-    seq: Number(row.seq),
-    ts: row.ts,
-    agentId: row.agent_id,
-    action: row.action,
-    status: row.status,
-    detail: row.detail,
-    metadata: deepFreeze(row.metadata),
-    roomId: row.room_id,
-  });
 }
 
 /**
@@ -122,7 +84,17 @@ export class PostgresStatusBackend extends StatusBackend {
   private ownsDataSource = false;
   private readonly logger = new Logger('StatusBus');
 
-  constructor(private readonly options: PostgresStatusOptions) {
+  /** The partitions of the log, kept by this instance (one at a time among instances). */
+  partitions: LogPartitions | undefined;
+
+  /**
+   * @param extras what the module passes from its own options: the bus's clock (which dates
+   * partitions) and retention
+   */
+  constructor(
+    private readonly options: PostgresStatusOptions,
+    private readonly extras: { clock?: () => number; retention?: ResolvedRetention } = {},
+  ) {
     super();
     if (options.channel !== undefined) checkChannel(options.channel);
     if (!options.url === !options.dataSource) {
@@ -151,6 +123,12 @@ export class PostgresStatusBackend extends StatusBackend {
       if (this.options.migrationsRun) await this.runMigrations();
       await this.assertSchema();
       this.channel = this.options.channel ?? defaultChannel(await this.tableSchema());
+      this.partitions = new LogPartitions(
+        () => this.pool(),
+        this.extras.clock ?? Date.now,
+        this.extras.retention,
+      );
+      await this.partitions.start();
     } catch (err) {
       // The application will not start, so nobody will close what was opened for it.
       await this.close();
@@ -317,6 +295,7 @@ export class PostgresStatusBackend extends StatusBackend {
   }
 
   override async close(): Promise<void> {
+    await this.partitions?.stop();
     const appending = this.appending;
     this.appending = undefined;
     await appending?.then((client) => client.end()).catch(() => undefined);
