@@ -56,7 +56,7 @@ export async function* readStatusArchive(
       header = value as StatusArchiveHeader;
       yield header;
     } else {
-      yield StatusEntry.fromJSON(value as StatusEntryJson);
+      yield StatusEntry.fromJSON(value);
     }
   }
 }
