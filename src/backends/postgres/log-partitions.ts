@@ -55,7 +55,7 @@ export class LogPartitions {
 
   /** Makes sure today's partition and the next days' exist, then maintains on a schedule. */
   async start(): Promise<void> {
-    await this.withClient((client) => this.addDays(client));
+    await this.withClient(async (client) => (await partitioned(client)) && this.addDays(client));
     const every = this.retention?.checkEveryMs ?? 3_600_000;
     this.timer = setInterval(() => void this.maintain(), every);
     this.timer.unref();
@@ -67,14 +67,20 @@ export class LogPartitions {
     await this.running?.catch(() => undefined);
   }
 
-  /** One pass: days ahead, then retention. Errors are logged; the next pass tries again. */
+  /**
+   * One pass: days ahead, then retention; after the pass under way, if any. Errors are logged and
+   * answered as `undefined`; the next pass tries again.
+   */
   maintain(): Promise<PartitionsReport | undefined> {
-    const pass = this.pass().catch((err: unknown) => {
-      this.logger.error(
-        `Partition maintenance failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      return undefined;
-    });
+    const pass = (this.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.pass())
+      .catch((err: unknown) => {
+        this.logger.error(
+          `Partition maintenance failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return undefined;
+      });
     this.running = pass;
     return pass;
   }
@@ -82,12 +88,7 @@ export class LogPartitions {
   private pass(): Promise<PartitionsReport> {
     return this.withClient(async (client) => {
       const report: PartitionsReport = { partitioned: false, ran: false, added: 0, dropped: [] };
-      const [table] = (
-        await client.query<{ kind: string }>(
-          `SELECT relkind AS kind FROM pg_class WHERE oid = to_regclass('status_bus_entries')`,
-        )
-      ).rows;
-      if (table?.kind !== 'p') return report;
+      if (!(await partitioned(client))) return report;
       report.partitioned = true;
       const [lock] = (
         await client.query<{ locked: boolean }>(
@@ -244,4 +245,14 @@ export class LogPartitions {
       client.release();
     }
   }
+}
+
+/** Whether the log is partitioned: not before its migrations have all run. */
+async function partitioned(client: PoolClient): Promise<boolean> {
+  const [table] = (
+    await client.query<{ kind: string }>(
+      `SELECT relkind AS kind FROM pg_class WHERE oid = to_regclass('status_bus_entries')`,
+    )
+  ).rows;
+  return table?.kind === 'p';
 }
