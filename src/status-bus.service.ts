@@ -55,6 +55,14 @@ export interface StatusBusStats {
   subscriberErrors: number;
   subscriberTimeouts: number;
   subscriberSkipped: number;
+  /**
+   * Times this instance found entries it had not delivered yet already removed from the store
+   * (it fell behind the retention horizon); each is also a warning in the log.
+   */
+  behindHorizon: number;
+  /** Entries and partitions retention has removed from the store since start. */
+  removedEntries: number;
+  removedPartitions: number;
 }
 
 /** How the bus is doing, as `health()` judges it. */
@@ -336,6 +344,7 @@ export class StatusBusService
     const { writer, dispatcher, feed } = this.log;
     const written = writer.stats;
     const subscribers = dispatcher.counters();
+    const removed = this.backend.removed?.();
     return {
       accepted: written.accepted,
       stored: written.written,
@@ -348,6 +357,9 @@ export class StatusBusService
       subscriberErrors: subscribers.errors,
       subscriberTimeouts: subscribers.timeouts,
       subscriberSkipped: subscribers.skipped,
+      behindHorizon: feed.behindHorizon,
+      removedEntries: removed?.entries ?? 0,
+      removedPartitions: removed?.partitions ?? 0,
     };
   }
 

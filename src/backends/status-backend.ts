@@ -91,6 +91,12 @@ export abstract class StatusBackend {
   oldest?(): Promise<number>;
 
   /**
+   * What retention has removed from the store since start, for monitoring; backends without
+   * retention leave this out.
+   */
+  removed?(): { partitions: number; entries: number };
+
+  /**
    * Loads history kept elsewhere (the JSONL file) into a backend that keeps it only in memory.
    * Backends with their own durable storage leave this out.
    */

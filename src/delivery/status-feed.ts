@@ -40,6 +40,8 @@ export class StatusFeed {
   private wakes = 0;
   private running = false;
   private readCount = 0;
+  /** Times this instance found entries it had not delivered already removed from the store. */
+  behindHorizon = 0;
   private started = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -146,6 +148,8 @@ export class StatusFeed {
           const wakes = this.wakes;
           const rows = await this.backend.readAfter(this.position, PAGE_SIZE);
           if (rows.length === PAGE_SIZE) this.readRequested = this.unhintedWake = true;
+          if (rows.length > 0 && rows[0]!.seq! > this.position + 1)
+            await this.checkHorizon(rows[0]!.seq!);
           if (rows.length > 0) {
             this.deliver(rows, true);
           } else if (next) {
@@ -173,6 +177,23 @@ export class StatusFeed {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Positions were skipped between what was delivered and what the store answered: usually
+   * appends rolled back, but when the store no longer keeps the position after the last one
+   * delivered, entries were removed (retention) before this instance delivered them. It cannot
+   * deliver them; it says so, and counts it.
+   */
+  private async checkHorizon(next: number): Promise<void> {
+    const oldest = await this.backend.oldest?.();
+    if (oldest === undefined || oldest <= this.position + 1) return;
+    this.behindHorizon += 1;
+    this.logger.warn(
+      `This instance fell behind the oldest entry the store keeps: entries after ` +
+        `seq=${this.position} up to seq=${next - 1} were removed before it delivered them; ` +
+        `its subscribers go on from seq=${next}.`,
+    );
   }
 
   /** Drops the parts of offered batches that a read has already delivered. */

@@ -129,6 +129,16 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
         () => stats().subscriberSkipped,
       ],
       [
+        'status_bus_behind_horizon',
+        'Times this instance found entries removed by retention before it delivered them',
+        () => stats().behindHorizon,
+      ],
+      [
+        'status_bus_retention_removed_entries',
+        'Entries retention removed from the store (by this instance, since start)',
+        () => stats().removedEntries,
+      ],
+      [
         'status_bus_append_failures',
         'Appends that failed and were retried (since start)',
         () => stats().failedAppends,

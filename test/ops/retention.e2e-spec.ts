@@ -121,6 +121,31 @@ describe('retention on PostgreSQL', () => {
     expect(kept.map((e) => e.action)).toEqual(Array.from({ length: 200 }, (_, i) => `new-${i}`));
   });
 
+  it('tells, in a log line and a counter, of an instance that fell behind the horizon', async () => {
+    const clock = new ManualClock(noonInTwoDays());
+    const a = await shared.start({ clock: clock.now, retention: { keep: '1 day' } });
+    // B hears of nobody's appends (another channel) and polls rarely: it falls behind.
+    const b = await shared.start({
+      clock: clock.now,
+      postgres: { channel: 'status_bus_elsewhere', pollIntervalMs: 600_000 },
+    });
+    const seenByB: string[] = [];
+    await b.bus.subscribe((entry) => void seenByB.push(entry.action));
+    // Delivered once B has caught up with the store as it started.
+    await b.bus.postAsync('exec', 'hello', 'info');
+    for (let i = 0; i < 20; i++) a.bus.post('exec', `old-${i}`, 'info');
+    await a.bus.flush();
+    clock.advance(3 * DAY);
+    const report = await partitionsOf(a).partitions!.maintain();
+    // B's 'hello' and A's 20, all of the same day.
+    expect(report!.dropped.reduce((sum, d) => sum + d.rows, 0)).toBe(21);
+    expect(a.bus.stats().removedEntries).toBe(21);
+
+    await b.bus.postAsync('exec', 'new', 'info');
+    expect(seenByB).toEqual(['hello', 'new']);
+    expect(b.bus.stats().behindHorizon).toBe(1);
+  });
+
   it('lets one instance at a time maintain the partitions', async () => {
     const a = await shared.start({ retention: { keep: '30 days' } });
     const partitions = partitionsOf(a).partitions!;

@@ -269,6 +269,11 @@ export class PostgresStatusBackend extends StatusBackend {
     return rows.map(toEntry);
   }
 
+  override removed(): { partitions: number; entries: number } {
+    const dropped = this.partitions?.dropped;
+    return { partitions: dropped?.partitions ?? 0, entries: dropped?.rows ?? 0 };
+  }
+
   override async watch(onAppended: (position?: number) => void): Promise<StopWatching> {
     const listener = new PostgresNotificationListener(
       this.clientConfig(),
