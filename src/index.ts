@@ -4,6 +4,7 @@ export type { StatusBusHealth, StatusBusHealthState, StatusBusStats } from './st
 export type { StatusInstrumentation } from './log/status-instrumentation';
 export type { StatusBusModuleOptions } from './status-bus-options.interface';
 export type { StatusRetentionOptions } from './retention/retention-options';
+export type { JsonlRotationOptions } from './persistence/jsonl-rotation';
 export { STATUS_POSTED, STATUS_BACKEND } from './status-bus.constants';
 export { StatusEntry } from './entry/status-entry';
 export type { PostOptions, StatusEntryJson, StatusEntryProps } from './entry/status-entry';

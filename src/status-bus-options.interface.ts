@@ -2,6 +2,7 @@ import type { PostgresStatusOptions } from './backends/postgres/postgres-status-
 import { StatusBackend } from './backends/status-backend';
 import type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
 import { StatusEntryLimits } from './entry/status-entry-limits';
+import type { JsonlRotationOptions } from './persistence/jsonl-rotation';
 import type { StatusRetentionOptions } from './retention/retention-options';
 import type { VoiceInjectionOptions } from './voice/voice-injection-options.interface';
 
@@ -39,6 +40,12 @@ export interface StatusBusModuleOptions {
    * is read back at start, so history survives a restart; its folder is created if missing.
    */
   persistPath?: string;
+  /**
+   * Rotates the `persistPath` file by size or by day; the rotated files stay beside it under
+   * dated names and are read back at start with it.
+   * @example { maxBytes: 100_000_000, daily: true, keepFiles: 30 }
+   */
+  persistRotation?: JsonlRotationOptions;
   /**
    * How long the log in PostgreSQL keeps entries: whole days (partitions) past the horizon are
    * dropped, archived first when `archiveDir` is set. Off by default: nothing is ever removed.

@@ -5,6 +5,7 @@ import { DEFAULT_ENTRY_LIMITS, StatusEntryLimits } from './entry/status-entry-li
 import { DEFAULT_ROOM_ID } from './entry/status-room';
 import { describeValue } from './errors/describe-value';
 import { StatusBusConfigError } from './errors/status-bus.errors';
+import { ResolvedJsonlRotation, resolveJsonlRotation } from './persistence/jsonl-rotation';
 import { ResolvedRetention, resolveRetention } from './retention/retention-options';
 import { StatusBusModuleOptions } from './status-bus-options.interface';
 import { fail, optionalBoolean, optionalFunction, positiveInteger } from './util/option-checks';
@@ -16,6 +17,7 @@ export interface ResolvedStatusBusOptions {
   maxEntries: number;
   maxCachedRooms: number;
   persistPath: string | undefined;
+  persistRotation: ResolvedJsonlRotation | undefined;
   limits: StatusEntryLimits;
   subscriberTimeoutMs: number;
   subscriberMaxQueue: number;
@@ -70,6 +72,7 @@ export function resolveStatusBusOptions(
     maxEntries: positiveInteger('maxEntries', o.maxEntries, DEFAULT_MAX_ENTRIES),
     maxCachedRooms: positiveInteger('maxCachedRooms', o.maxCachedRooms, 1000),
     persistPath: o.persistPath,
+    persistRotation: resolveJsonlRotation(o.persistRotation, o.persistPath),
     limits,
     subscriberTimeoutMs: positiveInteger('subscriberTimeoutMs', o.subscriberTimeoutMs, 5000),
     subscriberMaxQueue: positiveInteger('subscriberMaxQueue', o.subscriberMaxQueue, 10_000),

@@ -57,7 +57,9 @@ export class StatusLog {
       timeoutMs: options.subscriberTimeoutMs,
       maxQueue: options.subscriberMaxQueue,
     });
-    this.jsonl = options.persistPath ? new JsonlStatusLog(options.persistPath, context) : undefined;
+    this.jsonl = options.persistPath
+      ? new JsonlStatusLog(options.persistPath, context, options.persistRotation)
+      : undefined;
     this.writer = new StatusWriter(
       backend,
       {

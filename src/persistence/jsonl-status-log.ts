@@ -1,37 +1,130 @@
 import { Logger } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { FileHandle, mkdir, open, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StatusEntry, StatusEntryContext } from '../entry/status-entry';
+import type { ResolvedJsonlRotation } from './jsonl-rotation';
 
 /**
  * The JSONL file of a bus: one wire-form line per stored entry, in log order. Written one
  * batch at a time by the single writer, so lines never interleave or reorder; read back at
  * start so history survives a restart.
+ *
+ * With rotation, a full file (by size, or at the turn of a UTC day) is renamed beside it with
+ * the time it was rotated (`status.2026-11-27T23-59-59.123Z.jsonl`), and a new one begins: the
+ * names sort in log order, and the read-back at start goes through them all, oldest first.
  */
 export class JsonlStatusLog {
   private file: FileHandle | undefined;
   private readonly logger = new Logger('StatusBus');
+  /** Bytes in the current file, and the UTC day it was begun or last written on. */
+  private size = 0;
+  private day = '';
 
   constructor(
     readonly path: string,
     private readonly context: StatusEntryContext = {},
+    private readonly rotation?: ResolvedJsonlRotation,
   ) {}
 
   /**
-   * Reads every entry in the file. A line that does not parse or validate (a crash cut it
-   * short, someone edited the file) is skipped with a warning naming its line number.
+   * Reads every entry in the rotated files and the current one, oldest first. A line that does
+   * not parse or validate (a crash cut it short, someone edited the file) is skipped with a
+   * warning naming its file and line number.
    */
   async readAll(): Promise<StatusEntry[]> {
     const entries: StatusEntry[] = [];
-    try {
-      await stat(this.path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return entries;
-      throw err;
+    for (const path of [...(await this.rotated()), this.path]) {
+      await this.readFile(path, entries);
     }
-    const stream = createReadStream(this.path, { encoding: 'utf8' });
+    return entries;
+  }
+
+  /**
+   * Appends one line per entry, with a single write unless the file must rotate: before the
+   * batch when the day turned, and wherever the next line would take it past `maxBytes`.
+   */
+  async append(entries: readonly StatusEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (!this.file) await this.openForAppend();
+    if (this.rotation?.daily && this.size > 0 && utcDay(this.now()) !== this.day) {
+      await this.rotate();
+    }
+    const maxBytes = this.rotation?.maxBytes ?? Infinity;
+    let text = '';
+    let bytes = 0;
+    for (const entry of entries) {
+      const line = JSON.stringify(entry) + '\n';
+      const size = Buffer.byteLength(line);
+      if (this.size + bytes + size > maxBytes && this.size + bytes > 0) {
+        await this.write(text, bytes);
+        await this.rotate();
+        text = '';
+        bytes = 0;
+      }
+      text += line;
+      bytes += size;
+    }
+    await this.write(text, bytes);
+  }
+
+  private async write(text: string, bytes: number): Promise<void> {
+    if (bytes === 0) return;
+    const file = this.file ?? (await this.openForAppend());
+    await file.write(text);
+    this.size += bytes;
+    this.day = utcDay(this.now());
+  }
+
+  /** The rotated files, oldest first. */
+  private async rotated(): Promise<string[]> {
+    if (!this.rotation) return [];
+    const dir = dirname(this.path);
+    const [stem, ext] = this.nameParts();
+    const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    return names
+      .filter((n) => n.startsWith(`${stem}.`) && n.endsWith(ext) && n !== basename(this.path))
+      .sort()
+      .map((n) => join(dir, n));
+  }
+
+  private nameParts(): [stem: string, ext: string] {
+    const ext = extname(this.path);
+    return [basename(this.path, ext), ext];
+  }
+
+  /**
+   * Renames the current file with the time, deleting the oldest beyond `keepFiles`; the next
+   * write opens a new one.
+   */
+  private async rotate(): Promise<void> {
+    await this.close();
+    const [stem, ext] = this.nameParts();
+    const stamp = new Date(this.now()).toISOString().replace(/:/g, '-');
+    let target = join(dirname(this.path), `${stem}.${stamp}${ext}`);
+    // Rotated twice in one millisecond: '~' sorts after the '.' of the first name.
+    for (let i = 1; await exists(target); i++) {
+      target = join(dirname(this.path), `${stem}.${stamp}~${String(i).padStart(4, '0')}${ext}`);
+    }
+    await rename(this.path, target);
+    const keep = this.rotation!.keepFiles;
+    if (keep !== undefined) {
+      const files = await this.rotated();
+      for (const old of files.slice(0, Math.max(0, files.length - keep))) await unlink(old);
+    }
+  }
+
+  private now(): number {
+    return this.context.clock?.() ?? Date.now();
+  }
+
+  private async readFile(path: string, entries: StatusEntry[]): Promise<void> {
+    if (!(await exists(path))) return;
+    const stream = createReadStream(path, { encoding: 'utf8' });
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     let lineNumber = 0;
     for await (const line of lines) {
@@ -40,19 +133,9 @@ export class JsonlStatusLog {
       try {
         entries.push(StatusEntry.fromJSON(JSON.parse(line), this.context));
       } catch (err) {
-        this.logger.warn(`Skipped line ${lineNumber} of ${this.path}: ${(err as Error).message}`);
+        this.logger.warn(`Skipped line ${lineNumber} of ${path}: ${(err as Error).message}`);
       }
     }
-    return entries;
-  }
-
-  /** Appends one line per entry with a single write. */
-  async append(entries: readonly StatusEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const file = this.file ?? (await this.openForAppend());
-    let text = '';
-    for (const entry of entries) text += JSON.stringify(entry) + '\n';
-    await file.write(text);
   }
 
   /**
@@ -60,13 +143,20 @@ export class JsonlStatusLog {
    * so the damage stays confined to that one line.
    */
   private async openForAppend(): Promise<FileHandle> {
+    this.size = 0;
     await mkdir(dirname(this.path), { recursive: true });
     const file = await open(this.path, 'a+');
-    const { size } = await file.stat();
+    const { size, mtimeMs } = await file.stat();
+    this.size = size;
+    // A file carried over from before a restart belongs to the day it was last written.
+    this.day = utcDay(size > 0 ? mtimeMs : this.now());
     if (size > 0) {
       const last = Buffer.alloc(1);
       await file.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) await file.write('\n');
+      if (last[0] !== 0x0a) {
+        await file.write('\n');
+        this.size += 1;
+      }
     }
     this.file = file;
     return file;
@@ -76,5 +166,19 @@ export class JsonlStatusLog {
     const file = this.file;
     this.file = undefined;
     await file?.close();
+  }
+}
+
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
