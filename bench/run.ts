@@ -21,6 +21,7 @@ import { reads } from './sections/reads';
 import { renderReport } from './report';
 import { severalWriters } from './sections/writers';
 import { observability } from './sections/observability';
+import { partitions } from './sections/partitions';
 
 async function serverVersion(url: string): Promise<string> {
   const client = new Client({ connectionString: url });
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     ['memory', memory],
     ['http', httpReads],
     ['a2a', a2aEvents],
+    ['partitions', partitions],
   ];
   const sections: Section[] = [];
   try {

@@ -9,8 +9,11 @@ import type { ResolvedRetention } from '../../retention/retention-options';
 import { archiveFileName, fileSha256, StatusArchiveHeader } from '../../retention/status-archive';
 import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
 
-/** Days of partitions kept ready ahead of the bus's clock. */
-const DAYS_AHEAD = 8;
+/**
+ * Days of partitions kept ready from the bus's clock on: today and two more. Few, for every
+ * partition costs each read that cannot skip it.
+ */
+const DAYS_AHEAD = 3;
 /** Rows read per query while a partition is archived. */
 const PAGE = 5000;
 /** 'sBuT': the advisory lock of the maintenance, beside the appends' 'sBuS'. */

@@ -39,4 +39,12 @@ export interface PostgresStatusOptions {
    * @default 4
    */
   poolSize?: number;
+  /**
+   * Prepare the bus's statements once per connection (named statements), so that PostgreSQL
+   * plans each once rather than at every call: on the partitioned log, planning a read is most
+   * of its cost. Set false behind a pooler that cannot keep them (PgBouncer before 1.21 in
+   * transaction mode).
+   * @default true
+   */
+  preparedStatements?: boolean;
 }

@@ -47,6 +47,22 @@ function checkChannel(channel: unknown): void {
 }
 
 /**
+ * The name under which a statement is prepared on each connection: the bus has a few dozen
+ * statements, each planned once per connection rather than at every call. Planning is most of
+ * the cost of a read on the partitioned log (every partition's indexes are considered), and all
+ * of it is saved once PostgreSQL keeps a generic plan.
+ */
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `status_bus_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/**
  * The channel a bus whose table lives in `schema` notifies on: `status_bus` in `public` (the
  * name earlier releases used, so a rolling upgrade keeps working), `status_bus.<schema>`
  * elsewhere, shortened with a hash of the schema when that is longer than an identifier may be.
@@ -316,7 +332,10 @@ export class PostgresStatusBackend extends StatusBackend {
    * These statements therefore bypass TypeORM's query logging.
    */
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pool().query(sql, params)).rows as T[];
+    const pool = this.pool();
+    if (this.options.preparedStatements === false)
+      return (await pool.query(sql, params)).rows as T[];
+    return (await pool.query({ name: statementName(sql), text: sql, values: params })).rows as T[];
   }
 
   /** The `pg` pool of the TypeORM data source (its primary, when it has replicas). */

@@ -1,0 +1,163 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { STATUS_BACKEND, StatusBusModuleOptions, StatusBusService } from '../../src';
+import { STATUS_BUS_MIGRATIONS } from '../../src/postgres';
+import type { PostgresStatusBackend } from '../../src/postgres';
+import { createTestDatabase, migratedDataSource } from '../../test/support/test-database';
+import { startBus } from '../bus-app';
+import { latencies, now, progress, Row, Section } from '../measure';
+
+/** Days kept by the retention this section measures against, as in production. */
+const KEEP_DAYS = 30;
+
+/**
+ * A fresh database with the log as a plain table (`partitioned` false: the migrations before
+ * partitioning) or partitioned as 30 days of retention leave it: a partition for each of the
+ * last 30 days, today and the next two.
+ */
+async function database(partitioned: boolean) {
+  const db = await createTestDatabase(`bench_${partitioned ? 'parts' : 'plain'}`);
+  const count = STATUS_BUS_MIGRATIONS.length - (partitioned ? 0 : 1);
+  await (await migratedDataSource(db.url, count)).destroy();
+  if (partitioned) {
+    await db.query('ALTER TABLE status_bus_entries DETACH PARTITION status_bus_entries_history');
+    await db.query('DROP TABLE status_bus_entries_history');
+    await db.query(
+      `SELECT status_bus_entries_add_days(now() - interval '${KEEP_DAYS} days', ${KEEP_DAYS + 3})`,
+    );
+  }
+  return db;
+}
+
+async function withBus<T>(
+  url: string,
+  options: StatusBusModuleOptions,
+  work: (bus: StatusBusService, app: INestApplicationContext) => Promise<T>,
+): Promise<T> {
+  const { app, bus } = await startBus({ ...options, postgres: { url, migrationsRun: false } });
+  try {
+    return await work(bus, app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Posts per second (post × count, then flush), and recent(10) latencies after, in ms. */
+async function appendAndRead(partitioned: boolean, count: number, samples: number) {
+  const db = await database(partitioned);
+  try {
+    return await withBus(db.url, {}, async (bus) => {
+      const start = now();
+      for (let i = 0; i < count; i++) {
+        bus.post(`agent${i % 50}`, 'step', 'info', {
+          detail: `step ${i}`,
+          roomId: `room${i % 20}`,
+        });
+      }
+      await bus.flush();
+      const rate = count / ((now() - start) / 1000);
+      const took: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        const t = now();
+        await bus.recent(10, i % 2 ? { agentId: `agent${i % 50}` } : {});
+        took.push(now() - t);
+      }
+      return { rate, ...latencies(took) };
+    });
+  } finally {
+    await db.drop();
+  }
+}
+
+/** postAsync latencies (ms) one at a time until `until` settles, at most `max` of them. */
+async function postLatencies(bus: StatusBusService, until: Promise<unknown>, max: number) {
+  let done = false;
+  void until.finally(() => (done = true));
+  const took: number[] = [];
+  while (!done && took.length < max) {
+    const t = now();
+    await bus.postAsync('exec', 'step', 'info');
+    took.push(now() - t);
+  }
+  return took;
+}
+
+/** Drops a day of `rows` rows past the horizon while posting; post p99 before and during. */
+async function dropWhilePosting(rows: number) {
+  const db = await database(true);
+  try {
+    const retention = { keep: `${KEEP_DAYS} days`, checkEveryMs: 86_400_000 };
+    return await withBus(db.url, { retention }, async (bus, app) => {
+      const partitions = app.get<PostgresStatusBackend>(STATUS_BACKEND).partitions!;
+      // After the pass the bus made as it started, a day past the horizon, filled.
+      await partitions.maintain();
+      const day = `now() - interval '${KEEP_DAYS + 5} days'`;
+      await db.query(`SELECT status_bus_entries_add_days(${day}, 1)`);
+      await db.query(
+        `INSERT INTO status_bus_entries (entry_id, ts, agent_id, action, status, detail, metadata)
+         SELECT gen_random_uuid(), ${day}, 'agent' || (i % 50), 'step', 'info', 'step ' || i,
+                jsonb_build_object('i', i)
+           FROM generate_series(1, ${rows}) AS i`,
+      );
+      await db.query('VACUUM ANALYZE status_bus_entries');
+      await postLatencies(bus, new Promise((r) => setTimeout(r, 1000)), 1000); // warm-up
+      const before = await postLatencies(bus, new Promise((r) => setTimeout(r, 3000)), 3000);
+      const started = now();
+      const dropping = partitions.maintain();
+      const during = await postLatencies(bus, dropping, 1_000_000);
+      const report = await dropping;
+      return {
+        before: latencies(before),
+        during: latencies(during),
+        samples: during.length,
+        dropMs: now() - started,
+        dropped: report?.dropped.reduce((sum, d) => sum + d.rows, 0) ?? 0,
+      };
+    });
+  } finally {
+    await db.drop();
+  }
+}
+
+export async function partitions(quick: boolean): Promise<Section> {
+  const count = quick ? 20_000 : 200_000;
+  const samples = quick ? 500 : 2000;
+  progress(
+    `post × ${count} then flush, and recent(10) × ${samples}: plain table, then partitioned`,
+  );
+  const plain = await appendAndRead(false, count, samples);
+  const parted = await appendAndRead(true, count, samples);
+  const dropRows = quick ? 100_000 : 1_000_000;
+  progress(`dropping a day of ${dropRows.toLocaleString('en-US')} rows while posting`);
+  const drop = await dropWhilePosting(dropRows);
+  const rows: Row[] = [
+    {
+      name: `post then flush, partitioned (${KEEP_DAYS + 3} daily partitions)`,
+      value: parted.rate,
+      unit: 'entries/s',
+      baseline: { name: 'one plain table', value: plain.rate },
+      target: { text: '≥ 0.95×', met: (ratio) => ratio >= 0.95 },
+    },
+    {
+      name: 'recent(10) p50, partitioned',
+      value: parted.p50,
+      unit: 'ms',
+      baseline: { name: 'one plain table', value: plain.p50 },
+      target: { text: '≤ 1.1×', met: (ratio) => ratio <= 1.1 },
+    },
+    {
+      name: 'recent(10) p99, partitioned',
+      value: parted.p99,
+      unit: 'ms',
+      baseline: { name: 'one plain table', value: plain.p99 },
+      target: { text: '≤ 1.1×', met: (ratio) => ratio <= 1.1 },
+    },
+    {
+      name: `postAsync p99 while a day of ${drop.dropped.toLocaleString('en-US')} rows is dropped`,
+      value: drop.during.p99,
+      unit: 'ms',
+      baseline: { name: 'before the drop', value: drop.before.p99 },
+      note: `${drop.samples} posts during a drop of ${Math.round(drop.dropMs)} ms; p50 ${drop.during.p50.toFixed(2)} ms (before: ${drop.before.p50.toFixed(2)} ms)`,
+    },
+  ];
+  return { title: 'Partitions and retention (PostgreSQL)', rows };
+}
