@@ -124,8 +124,22 @@ export async function partitions(quick: boolean): Promise<Section> {
   progress(
     `post × ${count} then flush, and recent(10) × ${samples}: plain table, then partitioned`,
   );
-  const plain = await appendAndRead(false, count, samples);
-  const parted = await appendAndRead(true, count, samples);
+  // In turns, twice each, keeping each one's better run: a load leaves the server busy for a
+  // while (checkpoint, autovacuum), which would otherwise count against whichever runs second.
+  const runs = [];
+  for (const partitioned of [false, true, true, false]) {
+    runs.push({ partitioned, ...(await appendAndRead(partitioned, count, samples)) });
+  }
+  const best = (partitioned: boolean) => {
+    const mine = runs.filter((r) => r.partitioned === partitioned);
+    return {
+      rate: Math.max(...mine.map((r) => r.rate)),
+      p50: Math.min(...mine.map((r) => r.p50)),
+      p99: Math.min(...mine.map((r) => r.p99)),
+    };
+  };
+  const plain = best(false);
+  const parted = best(true);
   const dropRows = quick ? 100_000 : 1_000_000;
   progress(`dropping a day of ${dropRows.toLocaleString('en-US')} rows while posting`);
   const drop = await dropWhilePosting(dropRows);
