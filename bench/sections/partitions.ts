@@ -126,7 +126,7 @@ export async function partitions(quick: boolean): Promise<Section> {
   );
   // In turns, twice each, keeping each one's better run: a load leaves the server busy for a
   // while (checkpoint, autovacuum), which would otherwise count against whichever runs second.
-  const runs = [];
+  const runs: { partitioned: boolean; rate: number; p50: number; p99: number }[] = [];
   for (const partitioned of [false, true, true, false]) {
     runs.push({ partitioned, ...(await appendAndRead(partitioned, count, samples)) });
   }
