@@ -122,7 +122,7 @@ export async function partitions(quick: boolean): Promise<Section> {
   const count = quick ? 20_000 : 200_000;
   const samples = quick ? 500 : 2000;
   progress(
-    `post × ${count} then flush, and recent(10) × ${samples}: plain table, then partitioned`,
+    `post × ${count} then flush, and recent(10) × ${samples}: plain and partitioned, twice each`,
   );
   // In turns, twice each, keeping each one's better run: a load leaves the server busy for a
   // while (checkpoint, autovacuum), which would otherwise count against whichever runs second.
