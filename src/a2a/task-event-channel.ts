@@ -13,7 +13,7 @@ type Listener = EventListener | FinishedListener;
 
 /** What a channel needs from the manager that routes the bus's entries to it. */
 export interface ChannelHub {
-  /** Stores `event` on the bus; resolves the id of the entry posted for it. */
+  /** Stores `event` on the bus: the id of the entry posted, when it is of the channel's task. */
   publish(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined;
   /** Starts routing the task's entries after `channel.after` to the channel. */
   attach(channel: TaskEventChannel): void;
