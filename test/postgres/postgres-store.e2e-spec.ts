@@ -329,9 +329,11 @@ describe('the PostgreSQL store', () => {
         FROM generate_series(1, 200000) AS i`);
     await shared.db.query('ANALYZE status_bus_entries');
     // The bus's statements go to the data source's pg pool.
+    // Prepared statements come as { name, text, values }.
+    type Statement = string | { text: string; values: unknown[] };
     const query = jest.spyOn(Pool.prototype, 'query') as unknown as jest.SpyInstance<
       unknown,
-      [string, unknown[]]
+      [Statement, unknown[]?]
     >;
     await bus.recent(10, { agentId: 'agent7', status: 'ok' });
     await bus.recent(10, { agentId: 'agent7' });
@@ -339,7 +341,13 @@ describe('the PostgreSQL store', () => {
     await bus.recent(10);
     await bus.hasCompleted('agent3');
     // The reads above, without the feed's catch-up of the rows just inserted.
-    const issued = query.mock.calls.filter(([sql]) => !sql.includes('seq > $1'));
+    const issued = query.mock.calls
+      .map(([statement, values]): [string, unknown[]] =>
+        typeof statement === 'string'
+          ? [statement, values ?? []]
+          : [statement.text, statement.values],
+      )
+      .filter(([sql]) => !sql.includes('seq > $1'));
     query.mockRestore();
     for (const [sql, params] of issued) {
       const plan = (await shared.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params))

@@ -14,6 +14,7 @@ import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
  * partition costs each read that cannot skip it.
  */
 const DAYS_AHEAD = 3;
+const DAY = 86_400_000;
 /** Rows read per query while a partition is archived. */
 const PAGE = 5000;
 /** 'sBuT': the advisory lock of the maintenance, beside the appends' 'sBuS'. */
@@ -65,6 +66,28 @@ export class LogPartitions {
     if (this.retention) void this.maintain();
   }
 
+  /**
+   * Adds the partitions of the days of `timestamps` (entries an append could not place), at
+   * most a year of days from the earliest, and logs why. Errors are logged, not thrown.
+   */
+  async cover(timestamps: readonly string[]): Promise<void> {
+    const times = timestamps.map((ts) => Date.parse(ts)).filter((ms) => !Number.isNaN(ms));
+    if (times.length === 0) return;
+    const first = Math.min(...times);
+    const days = Math.min(366, Math.floor((Math.max(...times) - first) / DAY) + 2);
+    try {
+      const added = await this.withClient((client) => addDays(client, first, days));
+      this.logger.warn(
+        `Entries dated ${new Date(first).toISOString()} and after had no partition: ` +
+          `added ${added} day(s). Is this instance's clock right?`,
+      );
+    } catch (err) {
+      this.logger.error(
+        `Adding partitions for entries failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running?.catch(() => undefined);
@@ -114,14 +137,8 @@ export class LogPartitions {
     });
   }
 
-  private async addDays(client: PoolClient): Promise<number> {
-    const [row] = (
-      await client.query<{ added: number }>(
-        'SELECT status_bus_entries_add_days(to_timestamp($1::float8 / 1000), $2) AS added',
-        [this.clock(), DAYS_AHEAD],
-      )
-    ).rows;
-    return row?.added ?? 0;
+  private addDays(client: PoolClient): Promise<number> {
+    return addDays(client, this.clock(), DAYS_AHEAD);
   }
 
   private async prune(
@@ -258,4 +275,15 @@ async function partitioned(client: PoolClient): Promise<boolean> {
     )
   ).rows;
   return table?.kind === 'p';
+}
+
+/** Adds the partitions of `days` days from the day of `firstMs` that none covers; how many. */
+async function addDays(client: PoolClient, firstMs: number, days: number): Promise<number> {
+  const [row] = (
+    await client.query<{ added: number }>(
+      'SELECT status_bus_entries_add_days(to_timestamp($1::float8 / 1000), $2) AS added',
+      [firstMs, days],
+    )
+  ).rows;
+  return row?.added ?? 0;
 }

@@ -46,6 +46,15 @@ function checkChannel(channel: unknown): void {
   }
 }
 
+/** Whether an append failed for want of a partition for some entry's day. */
+function isMissingPartition(err: unknown): boolean {
+  return (
+    (err as { code?: string }).code === '23514' &&
+    err instanceof Error &&
+    err.message.includes('no partition of relation')
+  );
+}
+
 /**
  * The name under which a statement is prepared on each connection: the bus has a few dozen
  * statements, each planned once per connection rather than at every call. Planning is most of
@@ -165,7 +174,14 @@ export class PostgresStatusBackend extends StatusBackend {
         room_id: e.roomId,
       })),
     );
-    const rows = await this.appendOnWriter(batch, entries[entries.length - 1]!.id);
+    const rows = await this.appendOnWriter(batch, entries[entries.length - 1]!.id).catch(
+      async (err: unknown) => {
+        // An entry dated where no partition is yet (the clock jumped ahead of the days kept
+        // ready): the days are added now, and the writer's retry stores the batch.
+        if (isMissingPartition(err)) await this.partitions?.cover(entries.map((e) => e.ts));
+        throw err;
+      },
+    );
     const seqById = new Map(rows.map((r) => [r.entry_id, Number(r.seq)]));
     if (seqById.size < entries.length) {
       // A retried batch whose first attempt had committed: its entries are already stored.
