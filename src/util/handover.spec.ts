@@ -21,9 +21,10 @@ describe('Handover', () => {
       if (!stop) handover.schedule(loop);
     };
     handover.schedule(loop);
-    // Never fires if every hand-over is a microtask: the loop would starve timers.
+    // Never fires if every hand-over is a microtask: the loop would starve timers. It may fire
+    // as soon as the first turn comes (a slow machine spends the 5 ms on the microtasks).
     await new Promise((resolve) => setTimeout(resolve, 5));
     stop = true;
-    expect(runs).toBeGreaterThan(256);
+    expect(runs).toBeGreaterThanOrEqual(255);
   });
 });
