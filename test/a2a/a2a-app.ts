@@ -3,9 +3,9 @@ import type { Client } from '@a2a-js/sdk/client';
 import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import { StatusBusModule, StatusBusService } from '../../src';
 import type { BusAppOptions } from '../support/bus-app';
+import { freePort } from '../support/free-port';
 import { StatusBusA2aModule, StatusBusA2aOptions } from '../../src/a2a';
 import { agentCard } from './stepping-agent';
 
@@ -15,15 +15,6 @@ export interface A2aApp {
   bus: StatusBusService;
   url: string;
   client: Client;
-}
-
-/** A TCP port nothing listens on now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts an application with the bus (`bus` options) serving `executor` at `/a2a`. */

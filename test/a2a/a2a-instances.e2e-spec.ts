@@ -4,7 +4,8 @@ import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { eventually } from '../support/bus-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { A2aApp, freePort, startA2aApp } from './a2a-app';
+import { freePort } from '../support/free-port';
+import { A2aApp, startA2aApp } from './a2a-app';
 import { describeEvent, seqOf, userMessage } from './a2a-events';
 import { ManualPace, SteppingAgent } from './stepping-agent';
 

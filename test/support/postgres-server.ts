@@ -1,6 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './free-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,12 +29,7 @@ export class RestartablePostgres {
 
   static async create(): Promise<RestartablePostgres> {
     const dataDir = await mkdtemp(join(tmpdir(), 'status-bus-restartable-'));
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const server = new RestartablePostgres(dataDir, port);
     await server.start();
     return server;

@@ -59,7 +59,9 @@ export class LogPartitions {
 
   /** Makes sure today's partition and the next days' exist, then maintains on a schedule. */
   async start(): Promise<void> {
-    await this.withClient(async (client) => (await partitioned(client)) && this.addDays(client));
+    await this.withClient(
+      async (client) => (await partitioned(client)) && addDays(client, this.clock(), DAYS_AHEAD),
+    );
     const every = this.retention?.checkEveryMs ?? 3_600_000;
     this.timer = setInterval(() => void this.maintain(), every);
     this.timer.unref();
@@ -125,7 +127,7 @@ export class LogPartitions {
       if (!lock?.locked) return report;
       report.ran = true;
       try {
-        report.added = await this.addDays(client);
+        report.added = await addDays(client, this.clock(), DAYS_AHEAD);
         if (this.retention) await this.prune(client, this.retention, report);
       } finally {
         await client.query(
@@ -135,10 +137,6 @@ export class LogPartitions {
       }
       return report;
     });
-  }
-
-  private addDays(client: PoolClient): Promise<number> {
-    return addDays(client, this.clock(), DAYS_AHEAD);
   }
 
   private async prune(
@@ -155,14 +153,17 @@ export class LogPartitions {
       )
     ).rows;
     for (const partition of expired) {
-      const [counted] = (
-        await client.query<{ rows: string }>(
-          `SELECT count(*) AS rows FROM ${client.escapeIdentifier(partition.name)}`,
+      // One read for the report and the archive's header both.
+      const [span] = (
+        await client.query<{ rows: string; first: string | null; last: string | null }>(
+          `SELECT count(*) AS rows, min(seq) AS first, max(seq) AS last
+             FROM ${client.escapeIdentifier(partition.name)}`,
         )
       ).rows;
-      const rows = Number(counted?.rows ?? 0);
+      const rows = Number(span?.rows ?? 0);
+      const seqs = { first: Number(span?.first ?? 0), last: Number(span?.last ?? 0) };
       const archive = retention.archiveDir
-        ? await this.archive(client, partition, retention.archiveDir, rows)
+        ? await this.archive(client, partition, retention.archiveDir, rows, seqs)
         : undefined;
       await this.detach(client, partition.name);
       await client.query(`DROP TABLE ${client.escapeIdentifier(partition.name)}`);
@@ -198,6 +199,7 @@ export class LogPartitions {
     partition: Partition,
     dir: string,
     rows: number,
+    seqs: { first: number; last: number },
   ): Promise<string> {
     const [last] = (
       await client.query<{ sha256: string }>(
@@ -205,19 +207,14 @@ export class LogPartitions {
       )
     ).rows;
     const table = client.escapeIdentifier(partition.name);
-    const [span] = (
-      await client.query<{ first: string | null; last: string | null }>(
-        `SELECT min(seq) AS first, max(seq) AS last FROM ${table}`,
-      )
-    ).rows;
     const header: StatusArchiveHeader = {
       archive: 1,
       partition: partition.name,
       from: partition.from?.toISOString() ?? null,
       to: partition.to.toISOString(),
       rows,
-      firstSeq: Number(span?.first ?? 0),
-      lastSeq: Number(span?.last ?? 0),
+      firstSeq: seqs.first,
+      lastSeq: seqs.last,
       previous: last?.sha256 ?? null,
     };
     await mkdir(dir, { recursive: true });
