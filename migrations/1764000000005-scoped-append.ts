@@ -1,29 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { NOTIFY_WITH_ENTRIES_APPEND } from './1764000000004-notify-with-entries';
 
-/**
- * An append scoped to its own table, so that buses in different schemas of one database (or
- * with different channels) never see each other:
- *
- * - `status_bus_append(batch, after_entry, channel)` notifies `channel`, which the backend
- *   derives from the schema of the table it uses (or takes from `postgres.channel`), and which
- *   each instance of that bus listens on.
- * - The advisory lock that serialises appends is keyed by the table's own oid rather than by one
- *   number for the whole database: two tables never wait for each other.
- * - The notification carries the newest position only. It is a hint, never the log: listeners
- *   read the table from their own position, so nothing sent on the channel by anyone else can
- *   make them deliver, skip or stall. (Payloads carrying rows, from the previous migration,
- *   cost a JSON aggregate per append; a listener that must read anyway has no use for them.)
- *
- * The older signatures stay, for instances still running the previous release during a rolling
- * upgrade: they now take the same lock and notify `status_bus` with a position, which those
- * instances understand.
- */
-export class ScopedAppend1764000000005 implements MigrationInterface {
-  name = 'ScopedAppend1764000000005';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+/** The append as this migration defines it; later migrations restore it when reverted. */
+export const SCOPED_APPEND = `
       CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid, channel text)
         RETURNS TABLE (entry_id uuid, seq bigint)
         LANGUAGE plpgsql AS $$
@@ -54,7 +33,31 @@ export class ScopedAppend1764000000005 implements MigrationInterface {
         IF inserted > 0 THEN
           PERFORM pg_notify(channel, currval(pg_get_serial_sequence('status_bus_entries', 'seq'))::text);
         END IF;
-      END $$`);
+      END $$`;
+
+/**
+ * An append scoped to its own table, so that buses in different schemas of one database (or
+ * with different channels) never see each other:
+ *
+ * - `status_bus_append(batch, after_entry, channel)` notifies `channel`, which the backend
+ *   derives from the schema of the table it uses (or takes from `postgres.channel`), and which
+ *   each instance of that bus listens on.
+ * - The advisory lock that serialises appends is keyed by the table's own oid rather than by one
+ *   number for the whole database: two tables never wait for each other.
+ * - The notification carries the newest position only. It is a hint, never the log: listeners
+ *   read the table from their own position, so nothing sent on the channel by anyone else can
+ *   make them deliver, skip or stall. (Payloads carrying rows, from the previous migration,
+ *   cost a JSON aggregate per append; a listener that must read anyway has no use for them.)
+ *
+ * The older signatures stay, for instances still running the previous release during a rolling
+ * upgrade: they now take the same lock and notify `status_bus` with a position, which those
+ * instances understand.
+ */
+export class ScopedAppend1764000000005 implements MigrationInterface {
+  name = 'ScopedAppend1764000000005';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(SCOPED_APPEND);
     await queryRunner.query(`
       CREATE OR REPLACE FUNCTION status_bus_append(batch json)
         RETURNS TABLE (entry_id uuid, seq bigint)

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { SCOPED_APPEND } from './1764000000005-scoped-append';
 
 /** The non-unique indexes of the log, by name: the same on the plain and the partitioned table. */
 const INDEXES: readonly [string, string][] = [
@@ -26,66 +27,115 @@ const APPEND_ONLY = `
     BEFORE UPDATE OR DELETE ON status_bus_entries
     FOR EACH ROW EXECUTE FUNCTION status_bus_entries_append_only()`;
 
-/** Every partition of the log with its range; `from_ts` is null for the one from MINVALUE. */
+/** Every partition of the log with its range of positions; `from_seq` null: from MINVALUE. */
 const PARTITIONS = `
   CREATE OR REPLACE FUNCTION status_bus_entries_partitions()
-    RETURNS TABLE (name text, from_ts timestamptz, to_ts timestamptz)
+    RETURNS TABLE (name text, from_seq bigint, to_seq bigint)
     LANGUAGE sql STABLE AS $$
       SELECT c.relname::text,
-             (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']*)''\\)'))[1]::timestamptz,
-             (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']*)''\\)'))[1]::timestamptz
+             (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''?(-?[0-9]+)''?\\)'))[1]::bigint,
+             (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''?(-?[0-9]+)''?\\)'))[1]::bigint
         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
        WHERE i.inhparent = 'status_bus_entries'::regclass
     $$`;
 
 /**
- * Adds the partition of each UTC day from the day of `first` for `days` days that no partition
- * covers yet; answers how many it added. Each is created empty and then attached, which locks the
- * log only in SHARE UPDATE EXCLUSIVE mode: appends go on meanwhile.
+ * Adds partitions of \`width\` positions after the last one until \`ahead\` widths lie beyond the
+ * newest position handed out; answers how many it added. Each is created empty and then
+ * attached, which locks the log only in SHARE UPDATE EXCLUSIVE mode: appends go on meanwhile.
+ * Names carry the first position, padded, so that they sort in log order.
  */
-const ADD_DAYS = `
-  CREATE OR REPLACE FUNCTION status_bus_entries_add_days(first timestamptz, days int)
+const ADD = `
+  CREATE OR REPLACE FUNCTION status_bus_entries_add(width bigint, ahead int)
     RETURNS int LANGUAGE plpgsql AS $$
     DECLARE
-      day_start timestamptz;
-      day_end timestamptz;
+      head bigint;
+      next bigint;
       part text;
       added int := 0;
     BEGIN
-      -- Instances starting together would otherwise create the same day twice. 'sBuU'.
+      -- Instances starting together would otherwise add the same range twice. 'sBuU'.
       PERFORM pg_advisory_xact_lock(1937072469, 'status_bus_entries'::regclass::oid::int);
-      FOR i IN 0 .. days - 1 LOOP
-        day_start := (date_trunc('day', first AT TIME ZONE 'UTC') + make_interval(days => i))
-                       AT TIME ZONE 'UTC';
-        day_end := day_start + interval '1 day';
-        CONTINUE WHEN EXISTS (
-          SELECT 1 FROM status_bus_entries_partitions() p
-           WHERE (p.from_ts IS NULL OR p.from_ts < day_end) AND p.to_ts > day_start);
-        part := 'status_bus_entries_' || to_char(day_start AT TIME ZONE 'UTC', 'YYYYMMDD');
+      head := COALESCE(pg_sequence_last_value(pg_get_serial_sequence('status_bus_entries', 'seq')::regclass), 0);
+      SELECT max(p.to_seq) INTO next FROM status_bus_entries_partitions() p;
+      next := COALESCE(next, 1);
+      WHILE next <= head + width * ahead LOOP
+        part := 'status_bus_entries_' || lpad(next::text, 12, '0');
         EXECUTE format('CREATE TABLE %I (LIKE status_bus_entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
-        EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (ts >= %L AND ts < %L)',
-                       part, part || '_range', day_start, day_end);
-        EXECUTE format('ALTER TABLE status_bus_entries ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-                       part, day_start, day_end);
+        EXECUTE format('ALTER TABLE status_bus_entries ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)',
+                       part, next, next + width);
+        next := next + width;
         added := added + 1;
       END LOOP;
       RETURN added;
     END $$`;
 
 /**
- * The log partitioned by time (`ts`), so that retention drops whole partitions instead of
- * deleting rows: one partition per UTC day, created ahead by the bus, and one partition
- * (`status_bus_entries_history`) holding every row the table had when it was converted.
+ * The append, with duplicates looked for only where they can be: a batch's entries, and the batch
+ * named before it, were made at \`since\` or after, so none of them is stored at or below the
+ * newest position handed out before then (\`status_bus_positions\`, sampled by the bus; ten
+ * minutes spare for clocks that differ). A null \`since\` looks through the whole log.
+ */
+const APPEND = `
+  CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid, channel text, since timestamptz)
+    RETURNS TABLE (entry_id uuid, seq bigint)
+    LANGUAGE plpgsql AS $$
+  DECLARE
+    inserted bigint;
+    low bigint;
+  BEGIN
+    low := COALESCE((SELECT p.seq FROM status_bus_positions p
+                      WHERE p.at <= since - interval '10 minutes' ORDER BY p.at DESC LIMIT 1), 0);
+    IF after_entry IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM status_bus_entries e WHERE e.entry_id = after_entry AND e.seq > low) THEN
+      RAISE EXCEPTION 'status_bus_append: the batch before this one (ending with %) is not stored', after_entry
+        USING ERRCODE = 'P0001';
+    END IF;
+    -- 1937072450 is 'sBuS'; the second key is the table this call resolves to.
+    PERFORM pg_advisory_xact_lock(1937072450, 'status_bus_entries'::regclass::oid::int);
+    RETURN QUERY
+      WITH r AS MATERIALIZED (
+        SELECT * FROM ROWS FROM (json_to_recordset(batch) AS (
+                 entry_id uuid, ts timestamptz, agent_id text, action text,
+                 status text, detail text, metadata jsonb, room_id text))
+               WITH ORDINALITY AS r (entry_id, ts, agent_id, action, status, detail, metadata, room_id, ord)
+      ),
+      -- One index scan per partition above low for the whole batch: a lookup per entry would
+      -- pay for every partition at every entry, and an anti-join would hash every row above low.
+      stored AS (
+        SELECT d.entry_id FROM status_bus_entries d
+         WHERE d.entry_id = ANY (ARRAY(SELECT r.entry_id FROM r)) AND d.seq > low
+      ),
+      added AS (
+        INSERT INTO status_bus_entries AS e (entry_id, ts, agent_id, action, status, detail, metadata, room_id)
+        SELECT r.entry_id, r.ts, r.agent_id, r.action, r.status, r.detail, r.metadata, COALESCE(r.room_id, 'default')
+          FROM r
+         WHERE r.entry_id NOT IN (SELECT stored.entry_id FROM stored)
+         ORDER BY r.ord
+        RETURNING e.entry_id, e.seq
+      )
+      SELECT added.entry_id, added.seq FROM added;
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    IF inserted > 0 THEN
+      PERFORM pg_notify(channel, currval(pg_get_serial_sequence('status_bus_entries', 'seq'))::text);
+    END IF;
+  END $$`;
+
+/**
+ * The log partitioned by position (\`seq\`), so that retention drops whole partitions instead of
+ * deleting rows, and reads by position (the newest entries, or those after a resume point) open
+ * only the partitions that hold them. The bus adds partitions ahead of the newest position, each
+ * about a day of appends; retention drops a partition once the bus saw the log move past its
+ * end before the horizon (\`status_bus_positions\`: the newest position at each of its passes).
  *
- * The existing table becomes that partition as it is, without copying a row: positions, order
- * and entry ids stay, and the position sequence goes on from the last one. Its two unique
- * indexes are rebuilt as a partition needs them (`(seq, ts)` and `(entry_id, ts)`), which takes
- * time on a large table; appends wait meanwhile (the table is locked for the conversion).
+ * The existing table becomes the first partition (\`status_bus_entries_history\`) as it is,
+ * without copying a row: positions, order and entry ids stay, and the position sequence goes on
+ * from the last one. Its unique index on \`entry_id\` becomes a plain one (a partitioned table
+ * can only hold unique keys that include \`seq\`), which is rebuilt: appends wait meanwhile (the
+ * table is locked for the conversion). Entry ids stay unique: the append looks each up before
+ * storing it, under the lock that orders appends.
  *
- * Entry ids stay unique: a retried append repeats its entries' `ts`, so `(entry_id, ts)` catches
- * it as `entry_id` alone did.
- *
- * `status_bus_archives` records the archive written of each partition retention dropped, so that
+ * \`status_bus_archives\` records the archive written of each partition retention dropped, so that
  * the next archive, written by whichever instance, names the SHA-256 of the one before it.
  */
 export class PartitionEntries1764000000008 implements MigrationInterface {
@@ -97,21 +147,19 @@ export class PartitionEntries1764000000008 implements MigrationInterface {
     )) as { kind: string }[];
     if (table?.kind !== 'r') return; // already partitioned
     await queryRunner.query('LOCK TABLE status_bus_entries IN ACCESS EXCLUSIVE MODE');
-    const [range] = (await queryRunner.query(`
-      SELECT COALESCE(max(seq), 0) + 1 AS next,
-             COALESCE(date_trunc('day', max(ts) AT TIME ZONE 'UTC') + interval '1 day',
-                      date_trunc('day', now() AT TIME ZONE 'UTC')) AT TIME ZONE 'UTC' AS bound
-        FROM status_bus_entries`)) as { next: string; bound: Date }[];
-    const bound = range!.bound.toISOString();
+    const [range] = (await queryRunner.query(
+      `SELECT COALESCE(max(seq), 0) + 1 AS next FROM status_bus_entries`,
+    )) as { next: string }[];
+    const next = Number(range!.next);
 
     await queryRunner.query('ALTER TABLE status_bus_entries RENAME TO status_bus_entries_history');
-    // The unique constraints a partition of the new table needs, in place of the old ones.
     await queryRunner.query(`
       ALTER TABLE status_bus_entries_history
-        DROP CONSTRAINT status_bus_entries_pkey,
         DROP CONSTRAINT status_bus_entries_entry_id_key,
-        ADD CONSTRAINT status_bus_entries_history_pkey PRIMARY KEY (seq, ts),
-        ADD CONSTRAINT status_bus_entries_history_entry_id_key UNIQUE (entry_id, ts)`);
+        ALTER COLUMN seq DROP IDENTITY`);
+    await queryRunner.query(
+      'ALTER INDEX status_bus_entries_pkey RENAME TO status_bus_entries_history_pkey',
+    );
     for (const [name] of INDEXES) {
       await queryRunner.query(
         `ALTER INDEX ${name} RENAME TO ${name.replace('status_bus_entries', 'status_bus_entries_history')}`,
@@ -120,34 +168,48 @@ export class PartitionEntries1764000000008 implements MigrationInterface {
     await queryRunner.query(
       'DROP TRIGGER IF EXISTS status_bus_entries_append_only ON status_bus_entries_history',
     );
-    await queryRunner.query(
-      'ALTER TABLE status_bus_entries_history ALTER COLUMN seq DROP IDENTITY',
-    );
 
     await queryRunner.query(`
       CREATE TABLE status_bus_entries (
-        seq bigint GENERATED ALWAYS AS IDENTITY (START WITH ${Number(range!.next)}),
+        seq bigint GENERATED ALWAYS AS IDENTITY (START WITH ${next}),
         ${COLUMNS},
-        CONSTRAINT status_bus_entries_pkey PRIMARY KEY (seq, ts),
-        CONSTRAINT status_bus_entries_entry_id_key UNIQUE (entry_id, ts)
-      ) PARTITION BY RANGE (ts)`);
+        CONSTRAINT status_bus_entries_pkey PRIMARY KEY (seq)
+      ) PARTITION BY RANGE (seq)`);
+    await queryRunner.query(
+      'CREATE INDEX status_bus_entries_entry_id ON status_bus_entries (entry_id)',
+    );
     for (const [name, columns] of INDEXES) {
       await queryRunner.query(`CREATE INDEX ${name} ON status_bus_entries ${columns}`);
     }
-    // With this constraint in place, attaching needs no scan of its own to check the range.
+    // The history's primary key and indexes become the partitions of the new table's own (the
+    // same definitions): only the index on entry_id is built. The constraint spares the attach
+    // a scan of its own to check the range.
     await queryRunner.query(
       `ALTER TABLE status_bus_entries_history
-         ADD CONSTRAINT status_bus_entries_history_range CHECK (ts < '${bound}')`,
+         ADD CONSTRAINT status_bus_entries_history_range CHECK (seq < ${next})`,
     );
     await queryRunner.query(
       `ALTER TABLE status_bus_entries ATTACH PARTITION status_bus_entries_history
-         FOR VALUES FROM (MINVALUE) TO ('${bound}')`,
+         FOR VALUES FROM (MINVALUE) TO (${next})`,
+    );
+    await queryRunner.query(
+      'ALTER TABLE status_bus_entries_history DROP CONSTRAINT status_bus_entries_history_range',
     );
     await queryRunner.query(APPEND_ONLY);
     await queryRunner.query(PARTITIONS);
-    await queryRunner.query(ADD_DAYS);
-    // Today and the next two days; the bus keeps a week ahead from then on.
-    await queryRunner.query('SELECT status_bus_entries_add_days(now(), 3)');
+    await queryRunner.query(ADD);
+    await queryRunner.query(`
+      CREATE TABLE IF NOT EXISTS status_bus_positions (
+        at timestamptz PRIMARY KEY,
+        seq bigint NOT NULL
+      )`);
+    await queryRunner.query(APPEND);
+    // Older callers (an instance of the previous release, during a rolling upgrade) look
+    // through the whole log for duplicates.
+    await queryRunner.query(`
+      CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid, channel text)
+        RETURNS TABLE (entry_id uuid, seq bigint)
+        LANGUAGE sql AS $$ SELECT * FROM status_bus_append(batch, after_entry, channel, NULL) $$`);
     await queryRunner.query(`
       CREATE TABLE IF NOT EXISTS status_bus_archives (
         partition text PRIMARY KEY,
@@ -170,15 +232,13 @@ export class PartitionEntries1764000000008 implements MigrationInterface {
     await queryRunner.query(
       'ALTER TABLE status_bus_entries RENAME TO status_bus_entries_partitioned',
     );
-    for (const constraint of ['pkey', 'entry_id_key']) {
+    await queryRunner.query(
+      `ALTER TABLE status_bus_entries_partitioned
+         RENAME CONSTRAINT status_bus_entries_pkey TO status_bus_entries_partitioned_pkey`,
+    );
+    for (const [name] of [['status_bus_entries_entry_id'], ...INDEXES]) {
       await queryRunner.query(
-        `ALTER TABLE status_bus_entries_partitioned
-           RENAME CONSTRAINT status_bus_entries_${constraint} TO status_bus_entries_partitioned_${constraint}`,
-      );
-    }
-    for (const [name] of INDEXES) {
-      await queryRunner.query(
-        `ALTER INDEX ${name} RENAME TO ${name.replace('status_bus_entries', 'status_bus_entries_partitioned')}`,
+        `ALTER INDEX ${name} RENAME TO ${name!.replace('status_bus_entries', 'status_bus_entries_partitioned')}`,
       );
     }
     await queryRunner.query(`
@@ -201,9 +261,12 @@ export class PartitionEntries1764000000008 implements MigrationInterface {
       await queryRunner.query(`CREATE INDEX ${name} ON status_bus_entries ${columns}`);
     }
     await queryRunner.query('DROP TABLE status_bus_entries_partitioned');
+    await queryRunner.query(SCOPED_APPEND);
     await queryRunner.query(
-      'DROP FUNCTION IF EXISTS status_bus_entries_add_days(timestamptz, int)',
+      'DROP FUNCTION IF EXISTS status_bus_append(json, uuid, text, timestamptz)',
     );
+    await queryRunner.query('DROP TABLE IF EXISTS status_bus_positions');
+    await queryRunner.query('DROP FUNCTION IF EXISTS status_bus_entries_add(bigint, int)');
     await queryRunner.query('DROP FUNCTION IF EXISTS status_bus_entries_partitions()');
     await queryRunner.query(APPEND_ONLY);
   }

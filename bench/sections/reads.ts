@@ -14,6 +14,7 @@ export async function reads(quick: boolean): Promise<Section> {
   await client.connect();
   try {
     progress(`loading ${rows} rows`);
+    await client.query(`SELECT status_bus_entries_add(${rows}, 1)`);
     await client.query(`
       INSERT INTO status_bus_entries (entry_id, ts, agent_id, action, status, detail, metadata)
       SELECT gen_random_uuid(), now(), 'agent' || (i % 50), 'step_' || (i % 100),

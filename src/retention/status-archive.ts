@@ -10,10 +10,10 @@ import { StatusBusError } from '../errors/status-bus.errors';
 /** The first line of an archive: what it holds and the archive before it. */
 export interface StatusArchiveHeader {
   archive: 1;
-  /** The partition it was, and the range of time it covered (`from` null: from the start). */
+  /** The partition it was, and the times (`ts`) of its oldest and newest entries (null when none). */
   partition: string;
   from: string | null;
-  to: string;
+  to: string | null;
   /** How many entries follow, and their first and last positions (0 when none). */
   rows: number;
   firstSeq: number;
@@ -25,9 +25,12 @@ export interface StatusArchiveHeader {
 /** An archive is missing, edited or out of order, or is not an archive. */
 export class StatusArchiveError extends StatusBusError {}
 
-/** The file name of a partition's archive: sorting the names sorts the archives in time. */
-export function archiveFileName(to: Date, partition: string): string {
-  return `status-bus-${to.toISOString().replace(/[:.]/g, '-')}-${partition}.jsonl.gz`;
+/**
+ * The file name of a partition's archive, from the partition's first position: sorting the names
+ * sorts the archives in log order.
+ */
+export function archiveFileName(from: number, partition: string): string {
+  return `status-bus-${String(from).padStart(19, '0')}-${partition}.jsonl.gz`;
 }
 
 /** SHA-256 (hex) of a file's bytes. */

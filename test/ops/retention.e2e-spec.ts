@@ -16,16 +16,7 @@ import { sharedDatabase } from '../support/shared-database';
 import { migratedDataSource } from '../support/test-database';
 
 const DAY = 86_400_000;
-
-/** Noon (UTC) of the day after the day after tomorrow: a day whose partition already exists. */
-function noonInTwoDays(): number {
-  const today = Date.UTC(
-    new Date().getUTCFullYear(),
-    new Date().getUTCMonth(),
-    new Date().getUTCDate(),
-  );
-  return today + 2 * DAY + DAY / 2;
-}
+const MINUTE = 60_000;
 
 function partitionsOf(app: BusApp): PostgresStatusBackend {
   return app.app.get<PostgresStatusBackend>(STATUS_BACKEND);
@@ -43,29 +34,38 @@ async function readBack(
 describe('retention on PostgreSQL', () => {
   const shared = sharedDatabase('retention');
 
-  it('drops whole days past the horizon, archived first and chained, and says so to readers behind it', async () => {
-    const clock = new ManualClock(noonInTwoDays());
+  it('drops whole partitions the log moved past before the horizon, archived first and chained, and says so to readers behind it', async () => {
+    const clock = new ManualClock(Date.now());
     const archiveDir = await mkdtemp(join(tmpdir(), 'status-bus-archives-'));
-    const a = await shared.start({ clock: clock.now, retention: { keep: '2 days', archiveDir } });
+    const a = await shared.start({
+      clock: clock.now,
+      retention: { keep: '2 days', archiveDir },
+      postgres: { partitionSize: 10 },
+    });
     const partitions = partitionsOf(a).partitions!;
     await partitions.maintain();
 
-    const post = (n: number, day: string) =>
-      Array.from({ length: n }, (_, i) => a.bus.post('exec', `${day}-${i}`, 'info'));
-    post(10, 'd0');
+    // A day's entries fill a partition; each pass samples the newest position.
+    const post = async (n: number, day: string) => {
+      for (let i = 0; i < n; i++) a.bus.post('exec', `${day}-${i}`, 'info');
+      await a.bus.flush();
+      await partitions.maintain();
+    };
+    await post(10, 'd0');
     clock.advance(DAY);
-    post(10, 'd1');
+    await post(10, 'd1');
     clock.advance(3 * DAY);
-    post(5, 'd4');
-    await a.bus.flush();
+    await a.bus.postAsync('exec', 'd4-0', 'info');
     const before = await a.bus.recent(25);
+    expect(before.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     await shared.db.query(
       `INSERT INTO status_bus_voice_checkpoints (room_id, session_id, last_seq) VALUES ('default', 's1', 3)`,
     );
 
     const report = await partitions.maintain();
     expect(report!.ran).toBe(true);
-    expect(report!.dropped.reduce((sum, d) => sum + d.rows, 0)).toBe(20);
+    // The partitions of d0 and d1 (and the empty first one); d4's stays.
+    expect(report!.dropped.map((d) => d.rows)).toEqual([0, 10, 10]);
     expect((await a.bus.recent(100)).map((e) => e.action)).toEqual(
       before.slice(20).map((e) => e.action),
     );
@@ -104,13 +104,17 @@ describe('retention on PostgreSQL', () => {
     );
   });
 
-  it('goes on appending while a day is dropped, losing no post', async () => {
-    const clock = new ManualClock(noonInTwoDays());
-    const a = await shared.start({ clock: clock.now, retention: { keep: '1 day' } });
+  it('goes on appending while a partition is dropped, losing no post', async () => {
+    const clock = new ManualClock(Date.now());
+    const a = await shared.start({
+      clock: clock.now,
+      retention: { keep: '1 day' },
+      postgres: { partitionSize: 1000 },
+    });
     const partitions = partitionsOf(a).partitions!;
-    await partitions.maintain();
     for (let i = 0; i < 2000; i++) a.bus.post('exec', `old-${i}`, 'info');
     await a.bus.flush();
+    await partitions.maintain();
     clock.advance(3 * DAY);
     const posting = Promise.all(
       Array.from({ length: 200 }, (_, i) => a.bus.postAsync('exec', `new-${i}`, 'info')),
@@ -122,12 +126,16 @@ describe('retention on PostgreSQL', () => {
   });
 
   it('tells, in a log line and a counter, of an instance that fell behind the horizon', async () => {
-    const clock = new ManualClock(noonInTwoDays());
-    const a = await shared.start({ clock: clock.now, retention: { keep: '1 day' } });
+    const clock = new ManualClock(Date.now());
+    const a = await shared.start({
+      clock: clock.now,
+      retention: { keep: '1 day' },
+      postgres: { partitionSize: 7 },
+    });
     // B hears of nobody's appends (another channel) and polls rarely: it falls behind.
     const b = await shared.start({
       clock: clock.now,
-      postgres: { channel: 'status_bus_elsewhere', pollIntervalMs: 600_000 },
+      postgres: { channel: 'status_bus_elsewhere', pollIntervalMs: 600_000, partitionSize: 7 },
     });
     const seenByB: string[] = [];
     await b.bus.subscribe((entry) => void seenByB.push(entry.action));
@@ -135,15 +143,60 @@ describe('retention on PostgreSQL', () => {
     await b.bus.postAsync('exec', 'hello', 'info');
     for (let i = 0; i < 20; i++) a.bus.post('exec', `old-${i}`, 'info');
     await a.bus.flush();
+    // B's pass from its start is over (one instance at a time samples), then A samples.
+    await partitionsOf(b).partitions!.maintain();
+    await partitionsOf(a).partitions!.maintain();
     clock.advance(3 * DAY);
     const report = await partitionsOf(a).partitions!.maintain();
-    // B's 'hello' and A's 20, all of the same day.
+    // B's 'hello' and A's 20: three partitions of 7.
     expect(report!.dropped.reduce((sum, d) => sum + d.rows, 0)).toBe(21);
     expect(a.bus.stats().removedEntries).toBe(21);
 
     await b.bus.postAsync('exec', 'new', 'info');
     expect(seenByB).toEqual(['hello', 'new']);
     expect(b.bus.stats().behindHorizon).toBe(1);
+  });
+
+  it('stores appends that outrun the partitions kept ready, adding partitions as they come', async () => {
+    const a = await shared.start({ postgres: { partitionSize: 5 } });
+    // One batch of 200: far past the 15 positions kept ready.
+    const stored = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => a.bus.postAsync('exec', `burst-${i}`, 'info')),
+    );
+    const seqs = stored.map((e) => e.seq!);
+    expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!)).toBe(true);
+    const [parts] = await shared.db.query<{ count: string }>(
+      'SELECT count(*) AS count FROM status_bus_entries_partitions()',
+    );
+    expect(Number(parts!.count)).toBeGreaterThanOrEqual(41);
+    expect((await a.bus.recent(3)).map((e) => e.action)).toEqual([
+      'burst-197',
+      'burst-198',
+      'burst-199',
+    ]);
+  });
+
+  it('recognises a retried batch as stored, however many samples of the log were taken since it was made', async () => {
+    const clock = new ManualClock(Date.now());
+    const a = await shared.start({ clock: clock.now, postgres: { partitionSize: 10 } });
+    const backend = partitionsOf(a);
+    await backend.partitions!.maintain();
+    clock.advance(30 * MINUTE);
+    const batch = [StatusEntry.create('exec', 'a', 'ok', {}, { clock: clock.now })];
+    const [first] = await backend.append(batch);
+    // Later passes sample positions above the entry's: the retry must still look below them.
+    for (let i = 0; i < 25; i++) a.bus.post('exec', `later-${i}`, 'info');
+    await a.bus.flush();
+    for (let i = 0; i < 3; i++) {
+      clock.advance(30 * MINUTE);
+      await backend.partitions!.maintain();
+    }
+    const [again] = await backend.append(batch);
+    expect(again!.seq).toBe(first!.seq);
+    const rows = await shared.db.query('SELECT 1 FROM status_bus_entries WHERE entry_id = $1', [
+      first!.id,
+    ]);
+    expect(rows).toHaveLength(1);
   });
 
   it('lets one instance at a time maintain the partitions', async () => {
@@ -169,14 +222,24 @@ describe('retention on PostgreSQL', () => {
   it('converts a populated table to partitions with its rows, positions and order intact', async () => {
     const source = await migratedDataSource(shared.db.url, 8);
     await source.destroy();
-    const plain = await shared.start({ postgres: { migrationsRun: false } });
-    for (let day = 0; day < 3; day++) {
-      for (let i = 0; i < 50; i++)
-        plain.bus.post(`agent${i % 3}`, `step-${day}-${i}`, 'info', { roomId: `room${i % 4}` });
-    }
-    await plain.bus.flush();
-    const before = await plain.bus.entriesAfter(0, 1000);
-    await shared.stop(plain);
+    // Appended as the release before partitioning did, over three days.
+    const entries = Array.from({ length: 150 }, (_, i) =>
+      StatusEntry.create(
+        `agent${i % 3}`,
+        `step-${i}`,
+        'info',
+        { roomId: `room${i % 4}` },
+        {
+          clock: () => Date.now() - (3 - Math.floor(i / 50)) * DAY,
+        },
+      ),
+    );
+    await shared.db.query(`SELECT * FROM status_bus_append($1::json, NULL, 'status_bus')`, [
+      JSON.stringify(
+        entries.map((e) => ({ ...e.toJSON(), entry_id: e.id, room_id: e.roomId, seq: undefined })),
+      ),
+    ]);
+    const before = entries.map((e, i) => e.withSeq(i + 1));
     const [was] = await shared.db.query<{ kind: string }>(
       `SELECT relkind AS kind FROM pg_class WHERE oid = 'status_bus_entries'::regclass`,
     );
@@ -192,14 +255,15 @@ describe('retention on PostgreSQL', () => {
     );
     const next = await converted.bus.postAsync('exec', 'after', 'ok');
     expect(next.seq).toBe(before.at(-1)!.seq! + 1);
-    // A retried append (same entry, same time) is still refused as a duplicate.
-    const again = await shared.db.query<{ seq: string }>(
-      `SELECT * FROM status_bus_append(json_build_array(json_build_object(
-         'entry_id', $1::uuid, 'ts', $2::timestamptz, 'agent_id', 'a', 'action', 'b',
-         'status', 'ok', 'detail', '', 'metadata', '{}'::json)), NULL, 'status_bus')`,
-      [before[0]!.id, before[0]!.ts],
-    );
-    expect(again).toEqual([]);
+    // A retried append of an entry from before the conversion is still refused as a duplicate,
+    // by the release before (whole log) and by this one (from when the entry was made).
+    const batch = JSON.stringify([{ ...before[0]!.toJSON(), entry_id: before[0]!.id }]);
+    for (const [call, params] of [
+      [`status_bus_append($1::json, NULL, 'status_bus')`, [batch]],
+      [`status_bus_append($1::json, NULL, 'status_bus', $2::timestamptz)`, [batch, before[0]!.ts]],
+    ] as const) {
+      expect(await shared.db.query(`SELECT * FROM ${call}`, [...params])).toEqual([]);
+    }
   });
 
   it('refuses retention without PostgreSQL, and a duration it cannot read', async () => {

@@ -9,22 +9,28 @@ import type { ResolvedRetention } from '../../retention/retention-options';
 import { archiveFileName, fileSha256, StatusArchiveHeader } from '../../retention/status-archive';
 import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
 
-/**
- * Days of partitions kept ready from the bus's clock on: today and two more. Few, for every
- * partition costs each read that cannot skip it.
- */
-const DAYS_AHEAD = 3;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
+/** Widths of positions kept ready beyond the newest one. */
+const AHEAD = 2;
+/**
+ * The fewest positions a partition holds when its size follows the traffic: a quiet bus would
+ * otherwise add a partition for every few entries, and every partition costs the reads that
+ * cannot skip it.
+ */
+const MIN_WIDTH = 10_000;
+/** How long samples of the newest position are kept without retention (they bound the search for duplicates). */
+const SAMPLES_KEPT_MS = 2 * DAY;
 /** Rows read per query while a partition is archived. */
 const PAGE = 5000;
 /** 'sBuT': the advisory lock of the maintenance, beside the appends' 'sBuS'. */
 const LOCK = 1937072468;
 
-/** A partition of the log and the range of time it covers (`from` null: from the start). */
+/** A partition of the log and its range of positions (`from` null: from the start). */
 interface Partition {
   name: string;
-  from: Date | null;
-  to: Date;
+  from: number | null;
+  to: number;
 }
 
 /** What one pass of the maintenance did. */
@@ -38,11 +44,18 @@ export interface PartitionsReport {
 }
 
 /**
- * Keeps the partitions of the log: a week of days ahead of the bus's clock, and, with retention,
- * drops the days whose last moment is older than the horizon (each archived first when asked),
- * with the voice checkpoints and A2A tasks untouched since. One instance at a time does it (an
- * advisory lock); partitions are attached and detached concurrently, so appends never wait on it
- * for longer than its `lock_timeout`.
+ * Keeps the partitions of the log, which is partitioned by position:
+ *
+ * - two partitions' worth of positions ready beyond the newest one, each partition about a day
+ *   of appends (as measured from the samples below, at least 10,000) unless a size is set;
+ * - a sample of the newest position at each pass (`status_bus_positions`): the append looks for
+ *   duplicates of a batch only above the position of the sample taken before the batch was
+ *   made, and retention reads from them when the log moved past the end of a partition;
+ * - with retention, drops the partitions the log had moved past before the horizon (each
+ *   archived first when asked), with the voice checkpoints and A2A tasks untouched since.
+ *
+ * One instance at a time does it (an advisory lock); partitions are attached and detached
+ * concurrently, so appends never wait on it for longer than its `lock_timeout`.
  */
 export class LogPartitions {
   private readonly logger = new Logger('StatusBus');
@@ -50,39 +63,62 @@ export class LogPartitions {
   private running: Promise<unknown> | undefined;
   /** Partitions dropped and their rows, since start. */
   readonly dropped = { partitions: 0, rows: 0 };
+  /**
+   * Where reads of the newest entries start: the first position of the partition before the
+   * one that held the newest position at the last pass. A read that finds too few there reads
+   * on below it, so this only spares the partitions it need not open.
+   */
+  floor = 0;
+  /** The first position no partition holds yet (at the last look), and the width added last. */
+  private ready = { until: Infinity, width: MIN_WIDTH };
+  private extending: Promise<unknown> | undefined;
 
+  /**
+   * @param size positions per partition; by default about a day of appends, at least 10,000
+   */
   constructor(
     private readonly pool: () => Pool,
     private readonly clock: () => number,
     private readonly retention: ResolvedRetention | undefined,
+    private readonly size?: number,
   ) {}
 
-  /** Makes sure today's partition and the next days' exist, then maintains on a schedule. */
+  /** Makes sure partitions are ready ahead, then maintains on a schedule. */
   async start(): Promise<void> {
-    await this.withClient(
-      async (client) => (await partitioned(client)) && addDays(client, this.clock(), DAYS_AHEAD),
-    );
-    const every = this.retention?.checkEveryMs ?? 3_600_000;
+    await this.withClient(async (client) => {
+      if (!(await partitioned(client))) return;
+      await this.addAhead(client);
+    });
+    const every = this.retention?.checkEveryMs ?? HOUR;
     this.timer = setInterval(() => void this.maintain(), every);
     this.timer.unref();
-    if (this.retention) void this.maintain();
+    void this.maintain();
   }
 
   /**
-   * Adds the partitions of the days of `timestamps` (entries an append could not place), at
-   * most a year of days from the earliest, and logs why. Errors are logged, not thrown.
+   * Told of each append's newest position: once appends reach the last width kept ready, adds
+   * partitions in the background, wider if appends came faster than the width foresaw, so that
+   * a burst never finds the log without room.
    */
-  async cover(timestamps: readonly string[]): Promise<void> {
-    const times = timestamps.map((ts) => Date.parse(ts)).filter((ms) => !Number.isNaN(ms));
-    if (times.length === 0) return;
-    const first = Math.min(...times);
-    const days = Math.min(366, Math.floor((Math.max(...times) - first) / DAY) + 2);
+  appended(position: number): void {
+    if (position < this.ready.until - this.ready.width || this.extending) return;
+    this.extending = this.withClient((client) => this.addAhead(client, true))
+      .catch((err: unknown) => {
+        this.logger.error(
+          `Adding partitions ahead failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      })
+      .finally(() => (this.extending = undefined));
+  }
+
+  /**
+   * Adds partitions after an append of `count` entries found none for its positions (one batch
+   * outran the partitions kept ready), and logs it. Errors are logged, not thrown.
+   */
+  async cover(count: number): Promise<void> {
     try {
-      const added = await this.withClient((client) => addDays(client, first, days));
-      this.logger.warn(
-        `Entries dated ${new Date(first).toISOString()} and after had no partition: ` +
-          `added ${added} day(s). Is this instance's clock right?`,
-      );
+      const added = await this.withClient((client) => this.addAhead(client, true, count));
+      this.logger.warn(`Appends outran the partitions kept ready: added ${added}.`);
     } catch (err) {
       this.logger.error(
         `Adding partitions for entries failed: ${err instanceof Error ? err.message : String(err)}`,
@@ -93,11 +129,12 @@ export class LogPartitions {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running?.catch(() => undefined);
+    await this.extending;
   }
 
   /**
-   * One pass: days ahead, then retention; after the pass under way, if any. Errors are logged and
-   * answered as `undefined`; the next pass tries again.
+   * One pass: a sample of the newest position, partitions ahead, then retention; after the pass
+   * under way, if any. Errors are logged and answered as `undefined`; the next pass tries again.
    */
   maintain(): Promise<PartitionsReport | undefined> {
     const pass = (this.running ?? Promise.resolve())
@@ -124,11 +161,28 @@ export class LogPartitions {
           [LOCK],
         )
       ).rows;
-      if (!lock?.locked) return report;
+      if (!lock?.locked) {
+        await this.look(client);
+        return report;
+      }
       report.ran = true;
       try {
-        report.added = await addDays(client, this.clock(), DAYS_AHEAD);
+        const now = this.clock();
+        await client.query(
+          `INSERT INTO status_bus_positions (at, seq)
+           VALUES (to_timestamp($1::float8 / 1000), ${HEAD})
+           ON CONFLICT (at) DO UPDATE SET seq = greatest(status_bus_positions.seq, EXCLUDED.seq)`,
+          [now],
+        );
+        report.added = await this.addAhead(client);
         if (this.retention) await this.prune(client, this.retention, report);
+        // The newest sample from before the horizon stays: retention reads it.
+        const kept = now - Math.max(this.retention?.keepMs ?? 0, SAMPLES_KEPT_MS);
+        await client.query(
+          `DELETE FROM status_bus_positions WHERE at < (
+             SELECT max(at) FROM status_bus_positions WHERE at <= to_timestamp($1::float8 / 1000))`,
+          [kept],
+        );
       } finally {
         await client.query(
           `SELECT pg_advisory_unlock($1, 'status_bus_entries'::regclass::oid::int)`,
@@ -139,31 +193,114 @@ export class LogPartitions {
     });
   }
 
+  /**
+   * Adds partitions until two widths (and room for a batch of `batch` entries) lie ready beyond
+   * the newest position; how many. `burst`: appends outran the width, which then grows to what
+   * was appended since the last sample.
+   */
+  private async addAhead(client: PoolClient, burst = false, batch = 0): Promise<number> {
+    let width = this.size ?? (await this.dailyWidth(client));
+    if (burst && this.size === undefined) width = Math.max(width, await this.sinceSample(client));
+    const [row] = (
+      await client.query<{ added: number }>('SELECT status_bus_entries_add($1, $2) AS added', [
+        width,
+        AHEAD + Math.ceil(batch / width),
+      ])
+    ).rows;
+    this.ready.width = width;
+    await this.look(client);
+    return row?.added ?? 0;
+  }
+
+  /**
+   * About a day of appends, from the oldest sample of the last day (at least an hour old),
+   * rounded up to two significant digits; at least {@link MIN_WIDTH}.
+   */
+  private async dailyWidth(client: PoolClient): Promise<number> {
+    const now = this.clock();
+    const [sample] = (
+      await client.query<{ at: Date; seq: string; head: string }>(
+        `SELECT at, seq, ${HEAD} AS head FROM status_bus_positions
+          WHERE at >= to_timestamp($1::float8 / 1000) AND at <= to_timestamp($2::float8 / 1000)
+          ORDER BY at LIMIT 1`,
+        [now - DAY, now - HOUR],
+      )
+    ).rows;
+    if (!sample) return MIN_WIDTH;
+    const perDay = ((Number(sample.head) - Number(sample.seq)) * DAY) / (now - sample.at.getTime());
+    return roundUp(Math.max(MIN_WIDTH, perDay));
+  }
+
+  /** Positions handed out since the newest sample. */
+  private async sinceSample(client: PoolClient): Promise<number> {
+    const [row] = (
+      await client.query<{ count: string }>(
+        `SELECT ${HEAD} - COALESCE((SELECT seq FROM status_bus_positions ORDER BY at DESC LIMIT 1), 0) AS count`,
+      )
+    ).rows;
+    return roundUp(Math.max(MIN_WIDTH, Number(row?.count ?? 0)));
+  }
+
+  /** Reads where the newest partitions start (`floor`) and where the ready ones end. */
+  private async look(client: PoolClient): Promise<void> {
+    const [row] = (
+      await client.query<{ floor: string | null; until: string | null }>(
+        `WITH p AS (SELECT from_seq, to_seq FROM status_bus_entries_partitions())
+         SELECT COALESCE(max(from_seq) FILTER (
+                  WHERE to_seq <= (SELECT min(from_seq) FROM p WHERE to_seq > ${HEAD})), 0) AS floor,
+                max(to_seq) AS until
+           FROM p`,
+      )
+    ).rows;
+    this.floor = Number(row?.floor ?? 0);
+    this.ready.until = Number(row?.until ?? Infinity);
+  }
+
   private async prune(
     client: PoolClient,
     retention: ResolvedRetention,
     report: PartitionsReport,
   ): Promise<void> {
     const horizon = new Date(this.clock() - retention.keepMs);
+    // The partitions the log had moved past by a sample taken before the horizon: all their
+    // entries were stored before it.
     const expired = (
       await client.query<Partition>(
-        `SELECT name, from_ts AS "from", to_ts AS "to" FROM status_bus_entries_partitions()
-          WHERE to_ts <= $1 ORDER BY to_ts`,
+        `SELECT name, from_seq::float8 AS "from", to_seq::float8 AS "to"
+           FROM status_bus_entries_partitions()
+          WHERE to_seq - 1 <= (SELECT seq FROM status_bus_positions WHERE at <= $1
+                                ORDER BY at DESC LIMIT 1)
+          ORDER BY to_seq`,
         [horizon],
       )
     ).rows;
     for (const partition of expired) {
       // One read for the report and the archive's header both.
       const [span] = (
-        await client.query<{ rows: string; first: string | null; last: string | null }>(
-          `SELECT count(*) AS rows, min(seq) AS first, max(seq) AS last
+        await client.query<{
+          rows: string;
+          first: string | null;
+          last: string | null;
+          oldest: Date | null;
+          newest: Date | null;
+        }>(
+          `SELECT count(*) AS rows, min(seq) AS first, max(seq) AS last,
+                  min(ts) AS oldest, max(ts) AS newest
              FROM ${client.escapeIdentifier(partition.name)}`,
         )
       ).rows;
       const rows = Number(span?.rows ?? 0);
-      const seqs = { first: Number(span?.first ?? 0), last: Number(span?.last ?? 0) };
       const archive = retention.archiveDir
-        ? await this.archive(client, partition, retention.archiveDir, rows, seqs)
+        ? await this.archive(client, partition, retention.archiveDir, {
+            archive: 1,
+            partition: partition.name,
+            from: span?.oldest?.toISOString() ?? null,
+            to: span?.newest?.toISOString() ?? null,
+            rows,
+            firstSeq: Number(span?.first ?? 0),
+            lastSeq: Number(span?.last ?? 0),
+            previous: null,
+          })
         : undefined;
       await this.detach(client, partition.name);
       await client.query(`DROP TABLE ${client.escapeIdentifier(partition.name)}`);
@@ -171,10 +308,11 @@ export class LogPartitions {
       this.dropped.rows += rows;
       report.dropped.push({ partition: partition.name, rows, ...(archive && { archive }) });
       this.logger.log(
-        `Retention dropped ${partition.name} (${rows} entries before ${partition.to.toISOString()})` +
+        `Retention dropped ${partition.name} (${rows} entries, stored before ${horizon.toISOString()})` +
           (archive ? `, archived to ${archive}` : ''),
       );
     }
+    if (expired.length > 0) await this.look(client);
     // What is kept beside the log follows its horizon.
     await client.query('DELETE FROM status_bus_voice_checkpoints WHERE updated_at < $1', [horizon]);
     await client.query('DELETE FROM status_bus_a2a_tasks WHERE updated_at < $1', [horizon]);
@@ -198,27 +336,17 @@ export class LogPartitions {
     client: PoolClient,
     partition: Partition,
     dir: string,
-    rows: number,
-    seqs: { first: number; last: number },
+    header: StatusArchiveHeader,
   ): Promise<string> {
     const [last] = (
       await client.query<{ sha256: string }>(
         'SELECT sha256 FROM status_bus_archives ORDER BY last_seq DESC, archived_at DESC LIMIT 1',
       )
     ).rows;
+    header.previous = last?.sha256 ?? null;
     const table = client.escapeIdentifier(partition.name);
-    const header: StatusArchiveHeader = {
-      archive: 1,
-      partition: partition.name,
-      from: partition.from?.toISOString() ?? null,
-      to: partition.to.toISOString(),
-      rows,
-      firstSeq: seqs.first,
-      lastSeq: seqs.last,
-      previous: last?.sha256 ?? null,
-    };
     await mkdir(dir, { recursive: true });
-    const path = join(dir, archiveFileName(partition.to, partition.name));
+    const path = join(dir, archiveFileName(partition.from ?? 0, partition.name));
     const partial = `${path}.partial`;
     const gzip = createGzip();
     const file = createWriteStream(partial);
@@ -246,7 +374,7 @@ export class LogPartitions {
       `INSERT INTO status_bus_archives (partition, file, sha256, rows, first_seq, last_seq)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (partition) DO UPDATE SET file = EXCLUDED.file, sha256 = EXCLUDED.sha256`,
-      [partition.name, path, await fileSha256(path), rows, header.firstSeq, header.lastSeq],
+      [partition.name, path, await fileSha256(path), header.rows, header.firstSeq, header.lastSeq],
     );
     return path;
   }
@@ -264,6 +392,18 @@ export class LogPartitions {
   }
 }
 
+/**
+ * The newest position handed out (committed or not): every append that takes the append lock
+ * after it is read stores its entries above it.
+ */
+const HEAD = `COALESCE(pg_sequence_last_value(pg_get_serial_sequence('status_bus_entries', 'seq')::regclass), 0)`;
+
+/** `value` rounded up to two significant digits. */
+function roundUp(value: number): number {
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(value)) - 1);
+  return Math.ceil(value / unit) * unit;
+}
+
 /** Whether the log is partitioned: not before its migrations have all run. */
 async function partitioned(client: PoolClient): Promise<boolean> {
   const [table] = (
@@ -272,15 +412,4 @@ async function partitioned(client: PoolClient): Promise<boolean> {
     )
   ).rows;
   return table?.kind === 'p';
-}
-
-/** Adds the partitions of `days` days from the day of `firstMs` that none covers; how many. */
-async function addDays(client: PoolClient, firstMs: number, days: number): Promise<number> {
-  const [row] = (
-    await client.query<{ added: number }>(
-      'SELECT status_bus_entries_add_days(to_timestamp($1::float8 / 1000), $2) AS added',
-      [firstMs, days],
-    )
-  ).rows;
-  return row?.added ?? 0;
 }

@@ -47,4 +47,11 @@ export interface PostgresStatusOptions {
    * @default true
    */
   preparedStatements?: boolean;
+  /**
+   * Positions per partition of the log. By default each partition holds about a day of
+   * appends, as the bus measures them (at least 10,000), so that retention drops about a day
+   * at a time. Applies to the partitions the bus adds from then on.
+   * @default about a day of appends
+   */
+  partitionSize?: number;
 }

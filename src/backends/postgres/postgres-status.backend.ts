@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { Client, type ClientConfig, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { StatusEntry } from '../../entry/status-entry';
+import { timestampMillis } from '../../entry/status-timestamp';
 import { StatusBusConfigError } from '../../errors/status-bus.errors';
+import { positiveInteger } from '../../util/option-checks';
 import { StatusBackend, StatusFilter, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import { LogPartitions } from './log-partitions';
@@ -105,7 +107,9 @@ export class PostgresStatusBackend extends StatusBackend {
   /** The notification channel of this bus, known once open. */
   private channel = '';
   /** The last entry of the latest append sent and not yet answered. */
-  private pendingLast: { id: string; done: Promise<unknown> } | undefined;
+  /** Whether the append is told when its batch was made (the partitioned log's append). */
+  private windowed = false;
+  private pendingLast: { id: string; since: number; done: Promise<unknown> } | undefined;
   private ownsDataSource = false;
   private readonly logger = new Logger('StatusBus');
 
@@ -122,6 +126,7 @@ export class PostgresStatusBackend extends StatusBackend {
   ) {
     super();
     if (options.channel !== undefined) checkChannel(options.channel);
+    positiveInteger('postgres.partitionSize', options.partitionSize, 1);
     if (!options.url === !options.dataSource) {
       throw new StatusBusConfigError(
         'StatusBusModule option postgres needs exactly one of url (the bus opens its own ' +
@@ -152,6 +157,7 @@ export class PostgresStatusBackend extends StatusBackend {
         () => this.pool(),
         this.extras.clock ?? Date.now,
         this.extras.retention,
+        this.options.partitionSize,
       );
       await this.partitions.start();
     } catch (err) {
@@ -174,15 +180,18 @@ export class PostgresStatusBackend extends StatusBackend {
         room_id: e.roomId,
       })),
     );
-    const rows = await this.appendOnWriter(batch, entries[entries.length - 1]!.id).catch(
+    let since = Infinity;
+    for (const e of entries) since = Math.min(since, timestampMillis(e.ts));
+    const rows = await this.appendOnWriter(batch, entries[entries.length - 1]!.id, since).catch(
       async (err: unknown) => {
-        // An entry dated where no partition is yet (the clock jumped ahead of the days kept
-        // ready): the days are added now, and the writer's retry stores the batch.
-        if (isMissingPartition(err)) await this.partitions?.cover(entries.map((e) => e.ts));
+        // More appends than the partitions kept ready hold: partitions are added now, and the
+        // writer's retry stores the batch.
+        if (isMissingPartition(err)) await this.partitions?.cover(entries.length);
         throw err;
       },
     );
     const seqById = new Map(rows.map((r) => [r.entry_id, Number(r.seq)]));
+    if (rows.length > 0) this.partitions?.appended(Number(rows[rows.length - 1]!.seq));
     if (seqById.size < entries.length) {
       // A retried batch whose first attempt had committed: its entries are already stored.
       const missing = entries.filter((e) => !seqById.has(e.id)).map((e) => e.id);
@@ -207,15 +216,25 @@ export class PostgresStatusBackend extends StatusBackend {
   private async appendOnWriter(
     batch: string,
     lastId: string,
+    earliest: number,
   ): Promise<{ entry_id: string; seq: string }[]> {
-    const after = this.pendingLast?.id ?? null;
+    const before = this.pendingLast;
+    const after = before?.id ?? null;
+    // Where the append looks for duplicates and for the batch before: from when the earliest
+    // entry of either was made.
+    const since = new Date(Math.min(earliest, before?.since ?? Infinity)).toISOString();
     const result = this.appendConnection().then((connection) =>
-      connection.query<{ entry_id: string; seq: string }>(
-        'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)',
-        [batch, after, this.channel],
-      ),
+      this.windowed
+        ? connection.query<{ entry_id: string; seq: string }>(
+            'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text, $4::timestamptz)',
+            [batch, after, this.channel, since],
+          )
+        : connection.query<{ entry_id: string; seq: string }>(
+            'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)',
+            [batch, after, this.channel],
+          ),
     );
-    const pending = { id: lastId, done: result.catch(() => undefined) };
+    const pending = { id: lastId, since: earliest, done: result.catch(() => undefined) };
     this.pendingLast = pending;
     void pending.done.then(() => {
       if (this.pendingLast === pending) this.pendingLast = undefined;
@@ -251,15 +270,44 @@ export class PostgresStatusBackend extends StatusBackend {
     return (client as unknown as { processID?: number } | undefined)?.processID;
   }
 
+  /**
+   * The newest `n` entries that pass `filter`: first from the newest partitions (from
+   * `partitions.floor`), so that the read opens only those, then, if they hold too few, from
+   * below them.
+   */
   override async recent(n: number, filter: StatusFilter = {}): Promise<StatusEntry[]> {
+    const floor = this.partitions?.floor ?? 0;
+    const rows = await this.newest(n, filter, '>=', floor);
+    if (rows.length < n && floor > 0)
+      rows.push(...(await this.newest(n - rows.length, filter, '<', floor)));
+    return rows.reverse().map(toEntry);
+  }
+
+  /**
+   * The newest `n` rows that pass `filter` at positions `bound` `floor`, newest first.
+   *
+   * The floor and the limit are written into the statement (the limit rounded up to a power of
+   * two, the rows past `n` dropped here), not passed as parameters. PostgreSQL then skips the
+   * partitions below the floor as it plans, and costs the plan it keeps for the prepared
+   * statement as well as one made for each call: it keeps that plan, which opens and locks only
+   * the newest partitions, instead of planning every call (on a partitioned log, planning costs
+   * more than the read). The statements stay few: the floor moves once a partition fills, about
+   * once a day.
+   */
+  private async newest(
+    n: number,
+    filter: StatusFilter,
+    bound: '>=' | '<',
+    floor: number,
+  ): Promise<EntryRow[]> {
     const { where, params } = whereClause(filter);
-    params.push(n);
     const rows = await this.query<EntryRow>(
-      `SELECT ${COLUMNS} FROM status_bus_entries ${where}
-        ORDER BY seq DESC LIMIT $${params.length}`,
+      `SELECT ${COLUMNS} FROM status_bus_entries
+        ${where ? `${where} AND` : 'WHERE'} seq ${bound} ${Math.trunc(floor)}
+        ORDER BY seq DESC LIMIT ${2 ** Math.ceil(Math.log2(Math.max(1, n)))}`,
       params,
     );
-    return rows.reverse().map(toEntry);
+    return rows.length > n ? rows.slice(0, n) : rows;
   }
 
   override async hasCompleted(agentId?: string, roomId?: string): Promise<boolean> {
@@ -385,13 +433,20 @@ export class PostgresStatusBackend extends StatusBackend {
     return rows[0]!.schema;
   }
 
+  /**
+   * Checks the schema, and whether the log is partitioned yet: until its last migration has run,
+   * the bus appends to the plain table as the release before did.
+   */
   private async assertSchema(): Promise<void> {
-    const rows = await this.query<{ ok: boolean }>(
+    const rows = await this.query<{ ok: boolean; partitioned: boolean }>(
       `SELECT to_regclass('status_bus_entries') IS NOT NULL
           AND to_regprocedure('status_bus_append(json, uuid, text)') IS NOT NULL
           AND to_regclass('status_bus_voice_sessions') IS NOT NULL
-          AND to_regclass('status_bus_a2a_tasks') IS NOT NULL AS ok`,
+          AND to_regclass('status_bus_a2a_tasks') IS NOT NULL AS ok,
+              to_regprocedure('status_bus_append(json, uuid, text, timestamptz)') IS NOT NULL
+                AS partitioned`,
     );
+    this.windowed = rows[0]?.partitioned ?? false;
     if (!rows[0]?.ok) {
       throw new StatusBusConfigError(
         'The status_bus_entries table is missing or not up to date. Run the migrations ' +
