@@ -47,8 +47,9 @@ export interface StatusBusModuleOptions {
    */
   persistRotation?: JsonlRotationOptions;
   /**
-   * How long the log in PostgreSQL keeps entries: whole days (partitions) past the horizon are
-   * dropped, archived first when `archiveDir` is set. Off by default: nothing is ever removed.
+   * How long the log in PostgreSQL keeps entries: whole partitions (about a day of appends
+   * each) the log had moved past before the horizon are dropped, archived first when
+   * `archiveDir` is set. Off by default: nothing is ever removed.
    * @example { keep: '30 days', archiveDir: '/var/lib/status-bus/archives' }
    */
   retention?: StatusRetentionOptions;

@@ -5,7 +5,8 @@ import { fail, positiveInteger } from '../util/option-checks';
 export interface StatusRetentionOptions {
   /**
    * How long an entry is kept: `'30 days'`, `'12 hours'`, `'2 weeks'`, or milliseconds. On
-   * PostgreSQL, whole days (partitions) are dropped once their last moment is older than this.
+   * PostgreSQL, a whole partition (about a day of appends) is dropped once the log had moved
+   * past its last position longer ago than this.
    */
   keep: string | number;
   /**
