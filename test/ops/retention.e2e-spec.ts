@@ -66,6 +66,7 @@ describe('retention on PostgreSQL', () => {
     expect(report!.ran).toBe(true);
     // The partitions of d0 and d1 (and the empty first one); d4's stays.
     expect(report!.dropped.map((d) => d.rows)).toEqual([0, 10, 10]);
+    expect(a.bus.stats()).toMatchObject({ removedPartitions: 3, removedEntries: 20 });
     expect((await a.bus.recent(100)).map((e) => e.action)).toEqual(
       before.slice(20).map((e) => e.action),
     );
@@ -266,9 +267,12 @@ describe('retention on PostgreSQL', () => {
     }
   });
 
-  it('refuses retention without PostgreSQL, and a duration it cannot read', async () => {
+  it('refuses retention without PostgreSQL, a duration it cannot read, and a partition size that is not a count', async () => {
     await expect(shared.start({ retention: { keep: 'a while' } })).rejects.toThrow(
       /retention.keep must be a duration such as '30 days'/,
+    );
+    await expect(shared.start({ postgres: { partitionSize: 0 } })).rejects.toThrow(
+      /postgres.partitionSize must be a positive integer, got a number \(0\)/,
     );
   });
 });
