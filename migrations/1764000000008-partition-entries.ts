@@ -79,7 +79,11 @@ const ADD = `
 const APPEND = `
   CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid, channel text, since timestamptz)
     RETURNS TABLE (entry_id uuid, seq bigint)
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql
+    -- Every look-up here is by index. A partition added empty has no statistics until it is
+    -- analysed, and a plan kept from then would scan it whole at every batch as it fills.
+    SET enable_seqscan = off
+    AS $$
   DECLARE
     inserted bigint;
     low bigint;
