@@ -159,14 +159,12 @@ export class StatusBusService
     options?: PostOptions,
   ): Promise<StatusEntry> {
     const entry = this.createEntry('postAsync', agentId, action, status, options);
-    const stored = new Promise<StatusEntry>((resolve) =>
-      this.log.append('postAsync', entry, resolve),
-    );
-    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
-    const storedEntry = await this.postDeadlines.race(
-      stored,
+    const stored = this.postDeadlines.wait<StatusEntry>(
+      (resolve) => this.log.append('postAsync', entry, resolve),
       () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.log.writer.error),
     );
+    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
+    const storedEntry = await stored;
     await this.log.delivered(storedEntry.seq!);
     return storedEntry;
   }

@@ -18,8 +18,12 @@ export class Deadlines {
 
   constructor(private readonly ms: number) {}
 
-  /** `promise`'s outcome, or `onTimeout()` as a rejection if it takes longer than `ms`. */
-  race<T>(promise: Promise<T>, onTimeout: () => Error): Promise<T> {
+  /**
+   * A promise that `start` resolves through the function it is handed, or that rejects with
+   * `onTimeout()` if that takes longer than `ms`. (One promise per call: racing a promise of
+   * the caller's cost two more and their callbacks, on every `postAsync`.)
+   */
+  wait<T>(start: (resolve: (value: T) => void) => void, onTimeout: () => Error): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const deadline: Deadline = {
         due: Date.now() + this.ms,
@@ -28,9 +32,11 @@ export class Deadlines {
       };
       this.running.push(deadline);
       if (!this.timer) this.arm(this.ms);
-      const settle = () => this.settle(deadline);
-      promise.then(settle, settle);
-      promise.then(resolve, reject);
+      start((value) => {
+        if (deadline.settled) return;
+        this.settle(deadline);
+        resolve(value);
+      });
     });
   }
 
