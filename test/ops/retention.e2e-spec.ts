@@ -158,6 +158,35 @@ describe('retention on PostgreSQL', () => {
     expect(b.bus.stats().behindHorizon).toBe(1);
   });
 
+  it('adds partitions ahead of steady appends before they need them', async () => {
+    const a = await shared.start({ postgres: { partitionSize: 20 } });
+    const partitions = partitionsOf(a).partitions!;
+    const cover = jest.spyOn(partitions, 'cover');
+    // One at a time, far past the 60 positions kept ready at start.
+    for (let i = 0; i < 200; i++) await a.bus.postAsync('exec', `step-${i}`, 'info');
+    expect(cover).not.toHaveBeenCalled();
+    // No append failed for want of room, so no position was spent on one.
+    expect((await a.bus.recent(200)).map((e) => e.seq)).toEqual(
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
+  });
+
+  it('reads the newest entries below the newest partitions when those hold too few', async () => {
+    const a = await shared.start({ postgres: { partitionSize: 5 } });
+    const partitions = partitionsOf(a).partitions!;
+    const rare = await a.bus.postAsync('voice', 'greeted', 'info');
+    for (let i = 0; i < 29; i++) a.bus.post('exec', `step-${i}`, 'info');
+    await a.bus.flush();
+    await partitions.maintain();
+    // The read starts above the rare entry, and must go on below.
+    expect(partitions.floor).toBeGreaterThan(rare.seq!);
+    expect((await a.bus.recent(3, { agentId: 'voice' })).map((e) => e.seq)).toEqual([rare.seq]);
+    expect((await a.bus.recent(30)).map((e) => e.action)).toEqual([
+      'greeted',
+      ...Array.from({ length: 29 }, (_, i) => `step-${i}`),
+    ]);
+  });
+
   it('stores appends that outrun the partitions kept ready, adding partitions as they come', async () => {
     const a = await shared.start({ postgres: { partitionSize: 5 } });
     // One batch of 200: far past the 15 positions kept ready.
