@@ -26,11 +26,10 @@ const PAGE = 5000;
 /** 'sBuT': the advisory lock of the maintenance, beside the appends' 'sBuS'. */
 const LOCK = 1937072468;
 
-/** A partition of the log and its range of positions (`from` null: from the start). */
+/** A partition of the log and its first position (null: from the start). */
 interface Partition {
   name: string;
   from: number | null;
-  to: number;
 }
 
 /** What one pass of the maintenance did. */
@@ -96,12 +95,13 @@ export class LogPartitions {
   }
 
   /**
-   * Told of each append's newest position: once appends reach the last width kept ready, adds
-   * partitions in the background, wider if appends came faster than the width foresaw, so that
-   * a burst never finds the log without room.
+   * Told of each append's newest position: once fewer than two widths lie ready beyond it, adds
+   * partitions in the background (the threshold at which `status_bus_entries_add` adds one),
+   * wider if appends came faster than the width foresaw. The width still ready covers the
+   * appends made while the partition is added, so a burst never finds the log without room.
    */
   appended(position: number): void {
-    if (position < this.ready.until - this.ready.width || this.extending) return;
+    if (position < this.ready.until - AHEAD * this.ready.width || this.extending) return;
     this.extending = this.withClient((client) => this.addAhead(client, true))
       .catch((err: unknown) => {
         this.logger.error(
@@ -266,8 +266,7 @@ export class LogPartitions {
     // entries were stored before it.
     const expired = (
       await client.query<Partition>(
-        `SELECT name, from_seq::float8 AS "from", to_seq::float8 AS "to"
-           FROM status_bus_entries_partitions()
+        `SELECT name, from_seq::float8 AS "from" FROM status_bus_entries_partitions()
           WHERE to_seq - 1 <= (SELECT seq FROM status_bus_positions WHERE at <= $1
                                 ORDER BY at DESC LIMIT 1)
           ORDER BY to_seq`,

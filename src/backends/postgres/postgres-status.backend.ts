@@ -14,6 +14,11 @@ import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
 import { PostgresNotificationListener } from './postgres-notification-listener';
 import { PostgresStatusOptions } from './postgres-status-options.interface';
 
+/** The append, on the plain log (before its last migration) and on the partitioned one. */
+const APPEND = 'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)';
+const APPEND_SINCE =
+  'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text, $4::timestamptz)';
+
 /** PostgreSQL's longest identifier, in bytes: a channel name is one. */
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -48,7 +53,7 @@ function checkChannel(channel: unknown): void {
   }
 }
 
-/** Whether an append failed for want of a partition for some entry's day. */
+/** Whether an append failed for want of a partition for some of its positions. */
 function isMissingPartition(err: unknown): boolean {
   return (
     (err as { code?: string }).code === '23514' &&
@@ -59,9 +64,9 @@ function isMissingPartition(err: unknown): boolean {
 
 /**
  * The name under which a statement is prepared on each connection: the bus has a few dozen
- * statements, each planned once per connection rather than at every call. Planning is most of
- * the cost of a read on the partitioned log (every partition's indexes are considered), and all
- * of it is saved once PostgreSQL keeps a generic plan.
+ * statements, each planned once per connection rather than at every call. Planning a read of
+ * the partitioned log costs more than the read, and all of it is saved once PostgreSQL keeps a
+ * generic plan.
  */
 const statementNames = new Map<string, string>();
 function statementName(sql: string): string {
@@ -106,9 +111,9 @@ export class PostgresStatusBackend extends StatusBackend {
   private appending: Promise<Client> | undefined;
   /** The notification channel of this bus, known once open. */
   private channel = '';
-  /** The last entry of the latest append sent and not yet answered. */
   /** Whether the append is told when its batch was made (the partitioned log's append). */
   private windowed = false;
+  /** The last entry of the latest append sent and not yet answered, and when its batch was made. */
   private pendingLast: { id: string; since: number; done: Promise<unknown> } | undefined;
   private ownsDataSource = false;
   private readonly logger = new Logger('StatusBus');
@@ -117,8 +122,8 @@ export class PostgresStatusBackend extends StatusBackend {
   partitions: LogPartitions | undefined;
 
   /**
-   * @param extras what the module passes from its own options: the bus's clock (which dates
-   * partitions) and retention
+   * @param extras what the module passes from its own options: the bus's clock (which times the
+   * samples of positions and retention's horizon) and retention
    */
   constructor(
     private readonly options: PostgresStatusOptions,
@@ -223,16 +228,11 @@ export class PostgresStatusBackend extends StatusBackend {
     // Where the append looks for duplicates and for the batch before: from when the earliest
     // entry of either was made.
     const since = new Date(Math.min(earliest, before?.since ?? Infinity)).toISOString();
+    const [sql, params] = this.windowed
+      ? [APPEND_SINCE, [batch, after, this.channel, since]]
+      : [APPEND, [batch, after, this.channel]];
     const result = this.appendConnection().then((connection) =>
-      this.windowed
-        ? connection.query<{ entry_id: string; seq: string }>(
-            'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text, $4::timestamptz)',
-            [batch, after, this.channel, since],
-          )
-        : connection.query<{ entry_id: string; seq: string }>(
-            'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)',
-            [batch, after, this.channel],
-          ),
+      connection.query<{ entry_id: string; seq: string }>(sql, params),
     );
     const pending = { id: lastId, since: earliest, done: result.catch(() => undefined) };
     this.pendingLast = pending;
