@@ -229,6 +229,41 @@ describe('retention on PostgreSQL', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('survives the maintenance connection being cut mid-pass, and maintains again after', async () => {
+    const a = await shared.start({ postgres: { partitionSize: 5 } });
+    const partitions = partitionsOf(a).partitions!;
+    await partitions.maintain();
+    const other = new Client({ connectionString: shared.db.url });
+    await other.connect();
+    try {
+      // Holding the lock that adding partitions takes keeps the next pass waiting inside it.
+      await other.query(
+        `SELECT pg_advisory_lock(1937072469, 'status_bus_entries'::regclass::oid::int)`,
+      );
+      const pass = partitions.maintain();
+      let waiting: { pid: number }[] = [];
+      for (let i = 0; i < 100 && waiting.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        waiting = (
+          await other.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity
+              WHERE wait_event_type = 'Lock' AND query LIKE '%status_bus_entries_add%'`,
+          )
+        ).rows;
+      }
+      expect(waiting).toHaveLength(1);
+      await other.query('SELECT pg_terminate_backend($1)', [waiting[0]!.pid]);
+      expect(await pass).toBeUndefined();
+      await other.query(
+        `SELECT pg_advisory_unlock(1937072469, 'status_bus_entries'::regclass::oid::int)`,
+      );
+    } finally {
+      await other.end();
+    }
+    expect((await partitions.maintain())!.ran).toBe(true);
+    expect((await a.bus.postAsync('exec', 'after', 'ok')).action).toBe('after');
+  });
+
   it('lets one instance at a time maintain the partitions', async () => {
     const a = await shared.start({ retention: { keep: '30 days' } });
     const partitions = partitionsOf(a).partitions!;

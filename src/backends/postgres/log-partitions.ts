@@ -380,13 +380,20 @@ export class LogPartitions {
 
   private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool().connect();
+    // A connection cut while checked out (the server restarting, an administrator) emits
+    // 'error', which with no listener would end the process; the query under way fails with it
+    // too, and the connection goes back to the pool as broken, to be discarded.
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       // Never queue appends behind a lock this maintenance waits for.
       await client.query(`SET lock_timeout = '5s'`);
       return await work(client);
     } finally {
-      await client.query('RESET lock_timeout').catch(() => undefined);
-      client.release();
+      if (!broken) await client.query('RESET lock_timeout').catch((err: Error) => (broken = err));
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 }
