@@ -149,24 +149,42 @@ export class StatusBusService
    * Posts an entry and resolves once it is durably stored and every subscriber has been called
    * with it (each waited on for at most `subscriberTimeoutMs`). Before the application has
    * bootstrapped, it resolves once stored: delivery has not started yet.
+   *
+   * In memory, when nothing posted earlier still waits to be stored, the entry is stored and
+   * handed to subscribers during the call, as an `async` function's body runs up to its first
+   * `await`; otherwise it waits its turn behind the earlier posts.
    * @returns the stored entry, with its `seq`
    * @throws StatusStoreTimeoutError when the store has not confirmed within `postTimeoutMs`
    */
-  async postAsync(
+  postAsync(
     agentId: string,
     action: string,
     status: StatusLevel,
     options?: PostOptions,
   ): Promise<StatusEntry> {
-    const entry = this.createEntry('postAsync', agentId, action, status, options);
-    const stored = this.postDeadlines.wait<StatusEntry>(
-      (resolve) => this.log.append('postAsync', entry, resolve),
+    let entry: StatusEntry;
+    // Stored now when it can be (an in-process store with nothing ahead of it): the caller
+    // waits for it anyway, and in the background it would cost more hand-overs than the store.
+    let storedNow: StatusEntry | undefined;
+    let later: ((stored: StatusEntry | Promise<StatusEntry>) => void) | undefined;
+    try {
+      entry = this.createEntry('postAsync', agentId, action, status, options);
+      this.log.append(
+        'postAsync',
+        entry,
+        (stored) => (later ? later(this.log.afterDelivery(stored)) : (storedNow = stored)),
+        true,
+      );
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
+    if (storedNow) return Promise.resolve(this.log.afterDelivery(storedNow));
+    // The deadline covers storing; the wait for subscribers that follows is theirs to bound.
+    return this.postDeadlines.wait<StatusEntry>(
+      (resolve) => (later = resolve),
       () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.log.writer.error),
     );
-    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
-    const storedEntry = await stored;
-    await this.log.delivered(storedEntry.seq!);
-    return storedEntry;
   }
 
   /** The last `n` entries matching the filters, oldest first. */

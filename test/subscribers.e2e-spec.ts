@@ -144,6 +144,35 @@ describe('subscribers', () => {
     expect(seen).toEqual(['ping', 'pong']);
   });
 
+  it('has postAsync in memory deliver during the call when nothing waits ahead, else in turn', async () => {
+    const seen: string[] = [];
+    await ctx.bus.flush(); // delivery has started (sinks connect after bootstrap)
+    await ctx.bus.subscribe((e) => {
+      seen.push(e.action);
+    });
+    const first = ctx.bus.postAsync('exec', 'now', 'ok');
+    expect(seen).toEqual(['now']);
+    ctx.bus.post('exec', 'queued', 'ok');
+    const second = ctx.bus.postAsync('exec', 'behind', 'ok');
+    expect(seen).toEqual(['now']);
+    expect((await second).seq).toBe((await first).seq! + 2);
+    expect(seen).toEqual(['now', 'queued', 'behind']);
+  });
+
+  it('delivers an entry posted from a sync callback after every subscriber has the current one', async () => {
+    const seen: string[] = [];
+    await ctx.bus.subscribe((e) => {
+      seen.push(`a:${e.action}`);
+      if (e.action === 'ping') void ctx.bus.postAsync('voice', 'pong', 'info');
+    });
+    await ctx.bus.subscribe((e) => {
+      seen.push(`b:${e.action}`);
+    });
+    await ctx.bus.postAsync('exec', 'ping', 'ok');
+    await ctx.bus.flush();
+    expect(seen).toEqual(['a:ping', 'b:ping', 'a:pong', 'b:pong']);
+  });
+
   it('unsubscribes with the function subscribe returns', async () => {
     const seen: string[] = [];
     const unsubscribe = await ctx.bus.subscribe((e) => {

@@ -41,6 +41,18 @@ class PositionList {
   }
 }
 
+/** Adds `position` to the list of `value` in `index`. */
+function addPosition(index: Map<string, PositionList>, value: string, position: number): void {
+  const list = index.get(value);
+  if (list) list.push(position);
+  else index.set(value, new PositionList(position));
+}
+
+/** Drops the oldest position of `value` in `index`, and the list once empty. */
+function dropPosition(index: Map<string, PositionList>, value: string): void {
+  if (!index.get(value)!.shift()) index.delete(value);
+}
+
 /** The fields a filter can name, each with an index of the kept entries by its value. */
 const INDEXED = ['agentId', 'status', 'roomId'] as const;
 type IndexedField = (typeof INDEXED)[number];
@@ -83,6 +95,10 @@ export class InMemoryStatusBackend extends StatusBackend {
   }
 
   override async append(entries: readonly StatusEntry[]): Promise<StatusEntry[]> {
+    return this.keep(entries);
+  }
+
+  override appendNow(entries: readonly StatusEntry[]): StatusEntry[] {
     return this.keep(entries);
   }
 
@@ -169,9 +185,14 @@ export class InMemoryStatusBackend extends StatusBackend {
 
   /** Stores entries, giving a position to those without one (restored reference lines). */
   private keep(entries: readonly StatusEntry[]): StatusEntry[] {
-    const stored = entries.map((entry) => {
+    const stored = new Array<StatusEntry>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       const existing = this.ids.find(entry.id);
-      if (existing) return existing;
+      if (existing) {
+        stored[i] = existing;
+        continue;
+      }
       const seq =
         entry.seq !== undefined && entry.seq > this.lastSeq ? entry.seq : this.lastSeq + 1;
       this.lastSeq = seq;
@@ -185,14 +206,12 @@ export class InMemoryStatusBackend extends StatusBackend {
       const position = this.offset + this.entries.length;
       this.entries.push(kept);
       this.ids.add(kept);
-      for (const field of INDEXED) {
-        const index = this.indexes[field];
-        const list = index.get(kept[field]);
-        if (list) list.push(position);
-        else index.set(kept[field], new PositionList(position));
-      }
-      return kept;
-    });
+      // Field by field: a loop over the names costs a lookup by name for each.
+      addPosition(this.indexes.agentId, kept.agentId, position);
+      addPosition(this.indexes.status, kept.status, position);
+      addPosition(this.indexes.roomId, kept.roomId, position);
+      stored[i] = kept;
+    }
     const excess = this.entries.length - this.start - this.maxEntries;
     for (let i = this.start; i < this.start + excess; i++) this.forget(this.entries[i]!);
     if (excess > 0) this.start += excess;
@@ -207,9 +226,8 @@ export class InMemoryStatusBackend extends StatusBackend {
   /** Drops an evicted entry from the id map and the indexes (it is the oldest in each). */
   private forget(entry: StatusEntry): void {
     this.ids.evict(entry);
-    for (const field of INDEXED) {
-      const index = this.indexes[field];
-      if (!index.get(entry[field])!.shift()) index.delete(entry[field]);
-    }
+    dropPosition(this.indexes.agentId, entry.agentId);
+    dropPosition(this.indexes.status, entry.status);
+    dropPosition(this.indexes.roomId, entry.roomId);
   }
 }

@@ -68,6 +68,14 @@ export abstract class StatusBackend {
    */
   abstract append(entries: readonly StatusEntry[]): Promise<StatusEntry[]>;
 
+  /**
+   * `append` done at once, for a store in this process (`inProcess`): the bus then stores a
+   * batch, delivers it and answers its posts in one step, with no promise between them. It
+   * follows `append`'s rules; a throw is a failed append, retried through `append`. A subclass
+   * that overrides `append` alone is written to through its `append`.
+   */
+  appendNow?(entries: readonly StatusEntry[]): StatusEntry[];
+
   /** The last `n` entries that match `filter`, oldest first. */
   abstract recent(n: number, filter?: StatusFilter): Promise<StatusEntry[]>;
 

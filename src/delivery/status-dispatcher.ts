@@ -95,10 +95,15 @@ export class StatusDispatcher {
     this.progress();
   }
 
+  /** Whether every subscriber is done with every entry up to `seq` (or gave up on it). */
+  isSettled(seq: number): boolean {
+    return seq <= this.doneUpTo();
+  }
+
   /** Resolves once every subscriber is done with every entry up to `seq` (or gave up on it). */
   settled(seq: number): Promise<void> {
     // Usually already so (every subscriber returned at once): then no waiter is queued at all.
-    if (seq <= this.doneUpTo()) return Promise.resolve();
+    if (this.isSettled(seq)) return Promise.resolve();
     const settled = this.settledWaiters.wait(seq);
     this.progress();
     return settled;

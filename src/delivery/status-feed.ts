@@ -47,6 +47,7 @@ export class StatusFeed {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('StatusBus');
   private readonly handover: Handover;
+  private readonly inProcess: boolean;
 
   /**
    * @param writer this instance's writer, asked whether it has an append on its way to the
@@ -59,7 +60,8 @@ export class StatusFeed {
     private readonly writer: { readonly appending: boolean } = { appending: false },
     private readonly onDispatched?: (entries: readonly StatusEntry[], remote: boolean) => void,
   ) {
-    this.handover = new Handover(backend.inProcess === true);
+    this.inProcess = backend.inProcess === true;
+    this.handover = new Handover(this.inProcess);
   }
 
   /** How many times the feed read from the store. */
@@ -79,9 +81,26 @@ export class StatusFeed {
     this.kick();
   }
 
-  /** Hands over entries this instance has just stored, in order. */
+  /**
+   * Hands over entries this instance has just stored, in order. From a store in this process,
+   * a batch that is next and complete is delivered at once: there is no database work for
+   * delivery to overlap with, and nothing else can come between.
+   */
   offer(batch: StatusEntry[]): void {
     if (batch.length === 0) return;
+    if (
+      this.inProcess &&
+      this.started &&
+      !this.running &&
+      !this.stopped &&
+      !this.readRequested &&
+      this.local.length === 0 &&
+      batch[0]!.seq === this.position + 1 &&
+      consecutiveRun(batch) === batch.length
+    ) {
+      this.deliver(batch, false);
+      return;
+    }
     this.keep(batch);
     this.kick();
   }

@@ -89,8 +89,17 @@ export class SubscriberQueue {
       }
       return;
     }
+    if (this.current === undefined) {
+      // Idle: delivered straight away, without going through the queue.
+      this.current = entry.seq;
+      const result = this.call(entry);
+      if (result !== undefined) this.await(entry, result);
+      else if (this.head < this.queue.length)
+        this.drain(); // pushed during the callback
+      else this.idle();
+      return;
+    }
     this.queue.push(entry);
-    if (this.current === undefined) this.drain();
   }
 
   /**
@@ -118,27 +127,36 @@ export class SubscriberQueue {
     while (this.head < this.queue.length && !this.closed) {
       const entry = this.queue[this.head++]!;
       this.current = entry.seq;
-      let result: unknown;
-      try {
-        const wrapper = this.wrapping.wrapper;
-        result = wrapper
-          ? wrapper(entry, this.callback.name || 'anonymous', () => this.callback(entry))
-          : this.callback(entry);
-      } catch (err) {
-        this.reportError(entry, err);
-        continue;
-      }
-      if (isThenable(result)) {
-        // Report progress up to the entry before this one, then continue once it settles.
-        this.onProgress();
+      const result = this.call(entry);
+      if (result !== undefined) {
         this.await(entry, result);
         return;
       }
     }
+    this.idle();
+  }
+
+  /** Calls the subscriber with `entry`; returns its promise when it made one. */
+  private call(entry: StatusEntry): PromiseLike<unknown> | undefined {
+    let result: unknown;
+    try {
+      const wrapper = this.wrapping.wrapper;
+      result = wrapper
+        ? wrapper(entry, this.callback.name || 'anonymous', () => this.callback(entry))
+        : this.callback(entry);
+    } catch (err) {
+      this.reportError(entry, err);
+      return undefined;
+    }
+    return isThenable(result) ? result : undefined;
+  }
+
+  /** Nothing left to deliver: done with everything handed out so far. */
+  private idle(): void {
     this.current = undefined;
     this.stalled = false;
     this.onTimeout = undefined;
-    if (this.head === this.queue.length) {
+    if (this.head !== 0 && this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
     }
@@ -150,6 +168,8 @@ export class SubscriberQueue {
    * finds it has taken longer than the timeout; whichever comes first, only once.
    */
   private await(entry: StatusEntry, result: PromiseLike<unknown>): void {
+    // Report progress up to the entry before this one, then continue once it settles.
+    this.onProgress();
     const ticket = ++this.ticket;
     this.waitingSince = Date.now();
     this.startWatchdog();

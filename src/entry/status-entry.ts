@@ -10,7 +10,7 @@ import {
   validateStatus,
 } from './status-entry.validation';
 import { StatusLevel } from './status-level';
-import { isIsoTimestamp, nowTimestamp } from './status-timestamp';
+import { isIsoTimestamp, nowMillis, nowTimestamp } from './status-timestamp';
 import { uuidV7 } from './uuid-v7';
 
 /** The wire form of an entry: JSONL lines, HTTP bodies and `toJSON()` all use it. */
@@ -131,8 +131,11 @@ export class StatusEntry {
     }
     const limits = context.limits ?? DEFAULT_ENTRY_LIMITS;
     const metadata = validateMetadata(options.metadata, limits);
+    // One reading of the clock for both the timestamp and the id's time.
+    const ms = context.clock ? context.clock() : nowMillis();
     return new StatusEntry({
-      ts: nowTimestamp(context.clock?.()),
+      id: uuidV7(Math.floor(ms)),
+      ts: nowTimestamp(ms),
       agentId: validateName('agent_id', agentId, limits),
       action: validateName('action', action, limits),
       status: validateStatus(status),

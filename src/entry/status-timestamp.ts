@@ -7,8 +7,13 @@ const ORIGIN_MS = performance.timeOrigin;
 let cachedSecond = -1;
 let cachedPrefix = '';
 
+/** Milliseconds since the epoch, with the fraction the monotonic clock gives (microseconds). */
+export function nowMillis(): number {
+  return ORIGIN_MS + performance.now();
+}
+
 /** The current time, or `epochMs` when given, in the reference's timestamp form. */
-export function nowTimestamp(epochMs: number = ORIGIN_MS + performance.now()): string {
+export function nowTimestamp(epochMs: number = nowMillis()): string {
   const second = Math.floor(epochMs / 1000);
   // Formatting a date is the dear part; it changes once a second, so it is done once a second.
   if (second !== cachedSecond) {

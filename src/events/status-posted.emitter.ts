@@ -68,6 +68,8 @@ export class StatusPostedEmitter implements StatusSink {
     // Handlers are called in log order, synchronously; their promises are not awaited, so a
     // slow handler never holds back the next entry (as with any event, it is fire and forget).
     return (entry: StatusEntry) => {
+      // emitAsync makes promises even for no handler; the check costs a property read.
+      if (!emitter.hasListeners(STATUS_POSTED)) return;
       emitter.emitAsync(STATUS_POSTED, entry).catch((err: unknown) => this.report(err));
     };
   }

@@ -123,12 +123,18 @@ export class StatusLog {
   }
 
   /**
-   * Queues an entry for the store; `onStored` is called with its stored copy.
+   * Queues an entry for the store; `onStored` is called with its stored copy. With `now`, a
+   * store in this process with nothing ahead of the entry stores and delivers it at once.
    * @throws StatusBusClosedError once closing, naming `operation`
    */
-  append(operation: string, entry: StatusEntry, onStored?: (stored: StatusEntry) => void): void {
+  append(
+    operation: string,
+    entry: StatusEntry,
+    onStored?: (stored: StatusEntry) => void,
+    now = false,
+  ): void {
     this.assertOpen(operation);
-    this.writer.enqueue(entry, onStored);
+    this.writer.enqueue(entry, onStored, now);
   }
 
   /** @throws StatusBusClosedError once closing, naming `operation` */
@@ -167,6 +173,17 @@ export class StatusLog {
   async flush(): Promise<void> {
     await this.writer.flushed();
     await this.delivered(this.lastStoredSeq);
+  }
+
+  /**
+   * `entry` (stored) once subscribers are done with it: itself when they already are (an
+   * in-process store delivers before its posts are answered), else a promise of it.
+   */
+  afterDelivery(entry: StatusEntry): StatusEntry | Promise<StatusEntry> {
+    if (this.phase === 'delivering' && this.delivering && this.dispatcher.isSettled(entry.seq!)) {
+      return entry;
+    }
+    return this.delivered(entry.seq!).then(() => entry);
   }
 
   /** Waits until subscribers are done with `seq`, once delivery runs; at once before that. */

@@ -23,7 +23,10 @@ export class Deadlines {
    * `onTimeout()` if that takes longer than `ms`. (One promise per call: racing a promise of
    * the caller's cost two more and their callbacks, on every `postAsync`.)
    */
-  wait<T>(start: (resolve: (value: T) => void) => void, onTimeout: () => Error): Promise<T> {
+  wait<T>(
+    start: (resolve: (value: T | PromiseLike<T>) => void) => void,
+    onTimeout: () => Error,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const deadline: Deadline = {
         due: Date.now() + this.ms,

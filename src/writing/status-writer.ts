@@ -27,6 +27,21 @@ interface Queued {
 }
 
 /**
+ * The backend's `appendNow`, unless a subclass overrides `append` below the class that gives
+ * `appendNow` (one that records or alters appends): its appends then go through its `append`.
+ */
+function appendNowOf(
+  backend: StatusBackend,
+): ((entries: readonly StatusEntry[]) => StatusEntry[]) | undefined {
+  if (!backend.appendNow) return undefined;
+  for (let at: object | null = backend; at; at = Object.getPrototypeOf(at) as object | null) {
+    if (Object.hasOwn(at, 'appendNow')) return backend.appendNow.bind(backend);
+    if (Object.hasOwn(at, 'append')) return undefined;
+  }
+  return undefined;
+}
+
+/**
  * The single writer between `post` and the backend. Posts wait in an in-memory queue; each
  * append takes everything that has queued up meanwhile (group commit), so under load an entry
  * never costs a round trip of its own. A backend that allows it gets the next append while the
@@ -53,6 +68,7 @@ export class StatusWriter {
   private rejectedFull = 0;
   private readonly logger = new Logger('StatusBus');
   private readonly handover: Handover;
+  private readonly appendNow: ((entries: readonly StatusEntry[]) => StatusEntry[]) | undefined;
 
   constructor(
     private readonly backend: StatusBackend,
@@ -60,6 +76,7 @@ export class StatusWriter {
     private readonly onStored: StoredHandler,
   ) {
     this.handover = new Handover(backend.inProcess === true);
+    this.appendNow = appendNowOf(backend);
   }
 
   /** Whether an append is on its way to the store right now. */
@@ -93,10 +110,11 @@ export class StatusWriter {
 
   /**
    * Queues an entry; returns how many entries have been accepted so far, which `flushed`
-   * takes as a target.
+   * takes as a target. With `now`, a store in this process that has nothing else to write
+   * stores it (and its batch is handed on) before this returns, as an awaited post wants.
    * @throws StatusBufferFullError when `maxBufferedEntries` are already waiting
    */
-  enqueue(entry: StatusEntry, onStored?: (stored: StatusEntry) => void): number {
+  enqueue(entry: StatusEntry, onStored?: (stored: StatusEntry) => void, now = false): number {
     if (this.buffered >= this.settings.maxBufferedEntries) {
       this.rejectedFull += 1;
       if (this.rejectedFull === 1 || this.rejectedFull % 1000 === 0) {
@@ -109,7 +127,12 @@ export class StatusWriter {
     }
     this.queue.push({ entry, onStored });
     this.accepted += 1;
-    this.schedule();
+    if (now && this.appendNow && this.started && !this.running && !this.stopped) {
+      this.running = true;
+      this.runNow();
+    } else {
+      this.schedule();
+    }
     return this.accepted;
   }
 
@@ -138,11 +161,55 @@ export class StatusWriter {
     if (!this.started || this.running || this.stopped) return;
     this.running = true;
     // Later, not now: posts made by the running code join the same batch.
-    this.handover.schedule(() => void this.run());
+    this.handover.schedule(this.turn);
   }
 
-  private async run(): Promise<void> {
-    let backoff = this.settings.retryInitialMs;
+  /** One turn of writing: at once into a store in this process, else through `run`. */
+  private readonly turn = (): void => {
+    if (this.appendNow) this.runNow();
+    else void this.run();
+  };
+
+  /**
+   * Writes into a store in this process. There is no round trip to overlap with, so the batch
+   * is stored, handed on (delivered, when nothing is ahead of it) and its posts answered in this
+   * one step, with no promise in between: on this path that is most of what an entry costs.
+   * Entries posted meanwhile (by subscribers) get the next turn, which the hand-over sends
+   * through the event loop now and then. A failed append goes to `run`, which retries it.
+   */
+  private runNow(): void {
+    if (this.stopped || this.head === this.queue.length) {
+      this.running = false;
+      return;
+    }
+    const batch = this.queue.slice(this.head, this.head + this.settings.maxBatchSize);
+    const sentAt = performance.now();
+    let stored: StatusEntry[];
+    try {
+      stored = this.appendNow!(batch.map((q) => q.entry));
+    } catch (err) {
+      const { retryInitialMs, retryMaxMs } = this.settings;
+      void this.failed(err, batch.length, retryInitialMs).then(() =>
+        this.run(Math.min(retryInitialMs * 2, retryMaxMs)),
+      );
+      return;
+    }
+    const handled = this.acknowledge(batch, stored, sentAt);
+    this.compact();
+    if (handled) {
+      void handled.then(() => {
+        this.answer(batch, stored);
+        this.runNow();
+      });
+      return;
+    }
+    this.answer(batch, stored);
+    if (this.head === this.queue.length || this.stopped) this.running = false;
+    else this.handover.schedule(this.turn);
+  }
+
+  /** Writes through appends that take a round trip, several on their way at once. */
+  private async run(backoff = this.settings.retryInitialMs): Promise<void> {
     // How far into the queue the appends in flight go.
     let sent = this.head;
     const depth = Math.max(1, this.backend.pipelining ?? 1);
@@ -165,45 +232,70 @@ export class StatusWriter {
         await Promise.allSettled(this.inFlight.map((f) => f.result));
         this.inFlight = [];
         sent = this.head;
-        this.failures += 1;
-        this.failingSince ??= Date.now();
-        this.lastError = err;
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.logger.warn(
-          `Storing ${oldest.batch.length} entries failed (${this.buffered} waiting), retrying in ` +
-            `${backoff} ms: ${error.message}`,
-        );
-        await new Promise<void>((resolve) => {
-          this.wakeRetry = resolve;
-          this.retryTimer = setTimeout(resolve, backoff);
-        });
+        await this.failed(err, oldest.batch.length, backoff);
         backoff = Math.min(backoff * 2, this.settings.retryMaxMs);
         continue;
       }
       this.inFlight.shift();
-      this.settings.onAppended?.(oldest.batch.length, performance.now() - oldest.sentAt);
-      if (this.lastError !== undefined) {
-        this.logger.log(
-          `Store reachable again; ${this.buffered} entries waiting are being written.`,
-        );
-        this.lastError = undefined;
-        this.failingSince = undefined;
-      }
       backoff = this.settings.retryInitialMs;
-      this.head += oldest.batch.length;
+      const handled = this.acknowledge(oldest.batch, stored, oldest.sentAt);
       sent -= this.compact();
-      try {
-        const handled = this.onStored(stored);
-        if (handled) await handled;
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.logger.error(`Handling stored entries failed: ${error.message}`, error.stack);
-      }
-      oldest.batch.forEach((q, i) => q.onStored?.(stored[i]!));
-      this.written += oldest.batch.length;
-      this.writtenWaiters.advance(this.written);
+      if (handled) await handled;
+      this.answer(oldest.batch, stored);
     }
     this.running = false;
+  }
+
+  /** Counts and reports a failed append, then waits `backoff` ms (or until stopped). */
+  private async failed(err: unknown, count: number, backoff: number): Promise<void> {
+    this.failures += 1;
+    this.failingSince ??= Date.now();
+    this.lastError = err;
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.logger.warn(
+      `Storing ${count} entries failed (${this.buffered} waiting), retrying in ` +
+        `${backoff} ms: ${error.message}`,
+    );
+    await new Promise<void>((resolve) => {
+      this.wakeRetry = resolve;
+      this.retryTimer = setTimeout(resolve, backoff);
+    });
+  }
+
+  /**
+   * A batch the store accepted: it leaves the queue and is handed on (to the file, then the
+   * feed). Returns what to wait for before its posts are answered, if anything.
+   */
+  private acknowledge(
+    batch: Queued[],
+    stored: StatusEntry[],
+    sentAt: number,
+  ): Promise<void> | void {
+    this.settings.onAppended?.(batch.length, performance.now() - sentAt);
+    if (this.lastError !== undefined) {
+      this.logger.log(`Store reachable again; ${this.buffered} entries waiting are being written.`);
+      this.lastError = undefined;
+      this.failingSince = undefined;
+    }
+    this.head += batch.length;
+    try {
+      const handled = this.onStored(stored);
+      if (handled) return handled.catch((err: unknown) => this.handlingFailed(err));
+    } catch (err) {
+      this.handlingFailed(err);
+    }
+  }
+
+  private handlingFailed(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.logger.error(`Handling stored entries failed: ${error.message}`, error.stack);
+  }
+
+  /** Answers the posts of a stored batch, in order, and counts them written. */
+  private answer(batch: Queued[], stored: StatusEntry[]): void {
+    for (let i = 0; i < batch.length; i++) batch[i]!.onStored?.(stored[i]!);
+    this.written += batch.length;
+    this.writtenWaiters.advance(this.written);
   }
 
   /** Drops stored entries from the front of the queue; returns how many positions moved. */
