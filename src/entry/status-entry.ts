@@ -82,21 +82,23 @@ function roomFrom(
  * `post()` returns has none yet; every entry that is stored, read or delivered has one.
  */
 export class StatusEntry {
+  // Declared, not defined: a defined field is first set to undefined, then again in the
+  // constructor, on every entry.
   /** Unique, time-ordered id (UUID v7) given when the entry is created; makes a retried write idempotent. */
-  readonly id: string;
+  declare readonly id: string;
   /** Position in the global log, strictly increasing; `undefined` until stored. */
-  readonly seq: number | undefined;
+  declare readonly seq: number | undefined;
   /** ISO 8601 UTC, e.g. `2026-11-24T06:39:28.979041+00:00`. */
-  readonly ts: string;
-  readonly agentId: string;
-  readonly action: string;
-  readonly status: StatusLevel;
+  declare readonly ts: string;
+  declare readonly agentId: string;
+  declare readonly action: string;
+  declare readonly status: StatusLevel;
   /** Human-readable description, `''` when none. */
-  readonly detail: string;
+  declare readonly detail: string;
   /** Structured data, deeply frozen; `{}` when none. */
-  readonly metadata: StatusMetadata;
+  declare readonly metadata: StatusMetadata;
   /** The conversation the entry belongs to. */
-  readonly roomId: string;
+  declare readonly roomId: string;
 
   /** Builds an entry from trusted, already validated fields. Use {@link StatusEntry.create} otherwise. */
   constructor(props: StatusEntryProps) {

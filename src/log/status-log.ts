@@ -67,7 +67,6 @@ export class StatusLog {
         maxBufferedEntries: options.maxBufferedEntries,
         retryInitialMs: 100,
         retryMaxMs: 5000,
-        onAppended: (count, ms) => this.tell((i) => i.appended?.(count, ms)),
       },
       (stored) => this.stored(stored),
     );
@@ -86,6 +85,9 @@ export class StatusLog {
    */
   set instruments(instruments: readonly StatusInstrumentation[]) {
     this.instrumentList = instruments;
+    this.writer.settings.onAppended = instruments.some((i) => i.appended !== undefined)
+      ? (count, ms) => this.tell((i) => i.appended?.(count, ms))
+      : undefined;
     const wrappers = instruments.flatMap((i) => (i.deliver ? [i] : []));
     this.dispatcher.wrapping.wrapper =
       wrappers.length === 0

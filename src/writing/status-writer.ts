@@ -11,7 +11,10 @@ export interface StatusWriterSettings {
   maxBatchSize: number;
   /** Most entries waiting to be written; `post` is refused beyond it. */
   maxBufferedEntries: number;
-  /** Told of each append the store accepted: how many entries, how many ms after sending. */
+  /**
+   * Told of each append the store accepted: how many entries, how many ms after sending. Set
+   * and unset while the writer runs: appends are timed only while someone is told.
+   */
   onAppended?: (count: number, ms: number) => void;
   /** First wait after a failed append; doubles up to `retryMaxMs`. */
   retryInitialMs: number;
@@ -72,7 +75,7 @@ export class StatusWriter {
 
   constructor(
     private readonly backend: StatusBackend,
-    private readonly settings: StatusWriterSettings,
+    readonly settings: StatusWriterSettings,
     private readonly onStored: StoredHandler,
   ) {
     this.handover = new Handover(backend.inProcess === true);
@@ -183,7 +186,8 @@ export class StatusWriter {
       return;
     }
     const batch = this.queue.slice(this.head, this.head + this.settings.maxBatchSize);
-    const sentAt = performance.now();
+    // Two readings of the clock would cost more than the append itself when nobody wants them.
+    const sentAt = this.settings.onAppended ? performance.now() : NaN;
     let stored: StatusEntry[];
     try {
       stored = this.appendNow!(batch.map((q) => q.entry));
@@ -271,7 +275,8 @@ export class StatusWriter {
     stored: StatusEntry[],
     sentAt: number,
   ): Promise<void> | void {
-    this.settings.onAppended?.(batch.length, performance.now() - sentAt);
+    const onAppended = this.settings.onAppended;
+    if (onAppended && !Number.isNaN(sentAt)) onAppended(batch.length, performance.now() - sentAt);
     if (this.lastError !== undefined) {
       this.logger.log(`Store reachable again; ${this.buffered} entries waiting are being written.`);
       this.lastError = undefined;
