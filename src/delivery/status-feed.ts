@@ -47,7 +47,6 @@ export class StatusFeed {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('StatusBus');
   private readonly handover: Handover;
-  private readonly inProcess: boolean;
 
   /**
    * @param writer this instance's writer, asked whether it has an append on its way to the
@@ -60,8 +59,7 @@ export class StatusFeed {
     private readonly writer: { readonly appending: boolean } = { appending: false },
     private readonly onDispatched?: (entries: readonly StatusEntry[], remote: boolean) => void,
   ) {
-    this.inProcess = backend.inProcess === true;
-    this.handover = new Handover(this.inProcess);
+    this.handover = new Handover(backend.inProcess === true);
   }
 
   /** How many times the feed read from the store. */
@@ -82,14 +80,15 @@ export class StatusFeed {
   }
 
   /**
-   * Hands over entries this instance has just stored, in order. From a store in this process,
-   * a batch that is next and complete is delivered at once: there is no database work for
-   * delivery to overlap with, and nothing else can come between.
+   * Hands over entries this instance has just stored, in order. A batch that is next and
+   * complete, with nothing else in the feed's hands, is delivered at once: its posts are then
+   * answered without waiting a turn of the event loop. The store is not kept waiting meanwhile:
+   * in memory there is nothing to overlap with, and on a network store the writer's next append
+   * is already on its way (`pipelining`).
    */
   offer(batch: StatusEntry[]): void {
     if (batch.length === 0) return;
     if (
-      this.inProcess &&
       this.started &&
       !this.running &&
       !this.stopped &&
@@ -138,8 +137,8 @@ export class StatusFeed {
   private kick(): void {
     if (!this.started || this.running || this.stopped) return;
     this.running = true;
-    // Deliver later, not now: the writer that offered the batch sends its next append first,
-    // so delivery overlaps with the database's work instead of delaying it.
+    // Later, not now: a read, or batches that came out of turn, wait for the code that woke the
+    // feed to finish (the writer sends its next append first).
     this.handover.schedule(() => void this.run());
   }
 
