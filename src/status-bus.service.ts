@@ -137,7 +137,7 @@ export class StatusBusService
   post(agentId: string, action: string, status: StatusLevel, options?: PostOptions): StatusEntry {
     const entry = this.createEntry('post', agentId, action, status, options);
     this.log.append('post', entry);
-    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
+    if (this.log.tellsPosted) this.log.tell((i) => i.posted?.(entry));
     // Checked first so that a disabled debug level costs no string building per post.
     if (Logger.isLevelEnabled('debug')) {
       this.logger.debug(`posted ${entry.agentId}: ${entry.action} -> ${entry.status}`);
@@ -178,7 +178,7 @@ export class StatusBusService
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    if (this.log.instruments.length > 0) this.log.tell((i) => i.posted?.(entry));
+    if (this.log.tellsPosted) this.log.tell((i) => i.posted?.(entry));
     if (storedNow) return Promise.resolve(this.log.afterDelivery(storedNow));
     // The deadline covers storing; the wait for subscribers that follows is theirs to bound.
     return this.postDeadlines.wait<StatusEntry>(
@@ -431,7 +431,7 @@ export class StatusBusService
     options: PostOptions | undefined,
   ): StatusEntry {
     this.log.assertOpen(operation);
-    if (this.log.instruments.length > 0) options = this.annotated(options);
+    if (this.log.annotates) options = this.annotated(options);
     return StatusEntry.create(agentId, action, status, options, this.entryContext);
   }
 

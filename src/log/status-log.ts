@@ -33,6 +33,9 @@ export class StatusLog {
   /** Who is told of the log's work (metrics, traces); replaced, never mutated. */
   private instrumentList: readonly StatusInstrumentation[] = [];
   private instrumentFailed = false;
+  /** Whether an instrumentation adds to posted entries' metadata, or is told of posts. */
+  annotates = false;
+  tellsPosted = false;
   private readonly jsonl: JsonlStatusLog | undefined;
   private phase: Phase = 'created';
   private opening: Promise<void> | undefined;
@@ -85,6 +88,9 @@ export class StatusLog {
    */
   set instruments(instruments: readonly StatusInstrumentation[]) {
     this.instrumentList = instruments;
+    // Looked up once here rather than on every post.
+    this.annotates = instruments.some((i) => i.annotate !== undefined);
+    this.tellsPosted = instruments.some((i) => i.posted !== undefined);
     this.writer.settings.onAppended = instruments.some((i) => i.appended !== undefined)
       ? (count, ms) => this.tell((i) => i.appended?.(count, ms))
       : undefined;
