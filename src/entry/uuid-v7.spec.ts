@@ -24,6 +24,12 @@ describe('uuidV7 order', () => {
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
   });
 
+  it('makes a well-formed id from a time with a fraction of a millisecond', () => {
+    expect(uuidV7(2_100_000_000_000.75)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+
   it('keeps increasing when the clock goes back', () => {
     const later = uuidV7(2_000_000_000_000);
     expect(uuidV7(1_999_999_999_000) > later).toBe(true);

@@ -5,7 +5,7 @@ const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const pool = Buffer.alloc(8192);
 let offset = pool.length;
 /**
- * The id being made, as Latin-1 characters. Read out with one `latin1Slice`, the id is a flat
+ * The id being made, as Latin-1 characters. Read out of the buffer in one go, the id is a flat
  * string: one built by concatenation is a rope that V8 copies into a flat one the first time
  * it is compared or hashed, which cost more than making it (the in-memory backend compares
  * every new id).
@@ -20,8 +20,9 @@ let counter = 0;
 
 /** Writes the 48-bit millisecond time as the first 12 hex digits (around the first dash). */
 function setTime(ms: number): void {
-  lastMs = ms;
-  let rest = ms;
+  // Whole milliseconds: a fraction would leave digits that are not hex.
+  lastMs = Math.floor(ms);
+  let rest = lastMs;
   for (let digit = 11; digit >= 0; digit--) {
     id[digit < 8 ? digit : digit + 1] = HEX[rest % 16]!;
     rest = Math.floor(rest / 16);
