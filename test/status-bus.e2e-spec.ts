@@ -229,6 +229,26 @@ describe('StatusBusModule', () => {
     );
   });
 
+  it('retries through append an in-process append that failed, storing the entry once', async () => {
+    class FlakyBackend extends InMemoryStatusBackend {
+      failures = 1;
+      override appendNow(entries: readonly StatusEntry[]): StatusEntry[] {
+        if (this.failures-- > 0) throw new Error('store busy');
+        return super.appendNow(entries);
+      }
+    }
+    const backend = new FlakyBackend();
+    const { app, bus } = await startBusApp({ backend });
+    try {
+      const stored = await bus.postAsync('exec', 'a', 'ok');
+      expect(stored.seq).toBe(1);
+      expect(bus.stats()).toMatchObject({ failedAppends: 1, stored: 1 });
+      expect((await bus.recent(10)).map((e) => e.id)).toEqual([stored.id]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('uses a user-written backend given in the options', async () => {
     class RecordingBackend extends InMemoryStatusBackend {
       appended: StatusEntry[] = [];

@@ -89,17 +89,9 @@ export class SubscriberQueue {
       }
       return;
     }
-    if (this.current === undefined) {
-      // Idle: delivered straight away, without going through the queue.
-      this.current = entry.seq;
-      const result = this.call(entry);
-      if (result !== undefined) this.await(entry, result);
-      else if (this.head < this.queue.length)
-        this.drain(); // pushed during the callback
-      else this.idle();
-      return;
-    }
-    this.queue.push(entry);
+    // Idle: delivered straight away, without going through the queue.
+    if (this.current === undefined) this.drain(entry);
+    else this.queue.push(entry);
   }
 
   /**
@@ -123,17 +115,23 @@ export class SubscriberQueue {
     return this.callback.name ? `"${this.callback.name}"` : '(anonymous)';
   }
 
-  private drain(): void {
-    while (this.head < this.queue.length && !this.closed) {
-      const entry = this.queue[this.head++]!;
+  /** Delivers `first` (when given), then what is queued, until a callback returns a promise. */
+  private drain(first?: StatusEntry): void {
+    let entry = first ?? this.next();
+    while (entry !== undefined && !this.closed) {
       this.current = entry.seq;
       const result = this.call(entry);
       if (result !== undefined) {
         this.await(entry, result);
         return;
       }
+      entry = this.next();
     }
     this.idle();
+  }
+
+  private next(): StatusEntry | undefined {
+    return this.head < this.queue.length ? this.queue[this.head++] : undefined;
   }
 
   /** Calls the subscriber with `entry`; returns its promise when it made one. */

@@ -188,20 +188,24 @@ export class StatusLog {
    * in-process store delivers before its posts are answered), else a promise of it.
    */
   afterDelivery(entry: StatusEntry): StatusEntry | Promise<StatusEntry> {
-    if (this.phase === 'delivering' && this.delivering && this.dispatcher.isSettled(entry.seq!)) {
+    const seq = entry.seq!;
+    if (!this.awaitsDelivery() || (this.delivering && this.dispatcher.isSettled(seq))) {
       return entry;
     }
-    return this.delivered(entry.seq!).then(() => entry);
+    return this.delivered(seq).then(() => entry);
   }
 
   /** Waits until subscribers are done with `seq`, once delivery runs; at once before that. */
   delivered(seq: number): Promise<void> {
-    if (this.phase === 'created' || this.phase === 'open' || this.phase === 'closed') {
-      return Promise.resolve();
-    }
+    if (!this.awaitsDelivery()) return Promise.resolve();
     // Once delivery has started, straight to the dispatcher: this is on every postAsync's path.
     if (this.delivering) return this.dispatcher.settled(seq);
     return this.deliveryStarted.then(() => this.dispatcher.settled(seq));
+  }
+
+  /** Whether posts wait for delivery: not before it is to start, nor once closed. */
+  private awaitsDelivery(): boolean {
+    return this.phase === 'delivering' || this.phase === 'closing';
   }
 
   /** Flushes (within `shutdownTimeoutMs`), then releases the store, the watch and the file. */
