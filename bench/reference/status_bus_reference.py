@@ -1,7 +1,7 @@
 """Measures the reference StatusBus (Python, in memory) with the in-memory section's workload.
 
 Run by `npm run bench` when STATUS_BUS_REFERENCE names a Python interpreter that can import
-`roomkit.orchestration.status_bus`. Arguments: warm-up posts, timed posts, sequential posts.
+`roomkit.orchestration.status_bus`. Arguments: sequential posts (also the warm-up), timed posts.
 Prints one JSON line: {"perSecond", "p50", "p99", "python"} (latencies in microseconds).
 """
 
@@ -24,9 +24,9 @@ async def awaited(bus, count):
     return count / (time.perf_counter() - start)
 
 
-async def main(warm_up, timed, sequential):
+async def main(sequential, timed):
     bus = StatusBus()
-    await awaited(bus, warm_up)
+    await awaited(bus, sequential)  # the warm-up, as many posts as are measured
     per_second = await awaited(bus, sequential)
     sent_at = 0.0
     samples = []
@@ -53,4 +53,4 @@ async def main(warm_up, timed, sequential):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*(int(arg) for arg in sys.argv[1:4])))
+    asyncio.run(main(*(int(arg) for arg in sys.argv[1:3])))

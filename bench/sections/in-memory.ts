@@ -143,7 +143,7 @@ export async function inMemoryBus(quick: boolean): Promise<Section> {
       await awaited(sequential, c.send, c.subscribe);
     }
     progress(`the reference StatusBus, the same posts (when STATUS_BUS_REFERENCE is set)`);
-    const referenceFigures = await referenceBus(sequential, timed, sequential);
+    const referenceFigures = await referenceBus(sequential, timed);
 
     progress(`postAsync × ${sequential}, one at a time (the reference's throughput measurement)`);
     const throughput = await awaited(sequential, contender.send, async () => () => undefined);
