@@ -26,6 +26,7 @@ import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
 import type { AgentSnapshot, StatusSnapshots } from './status-snapshots.interface';
 import type { ResolvedStatusBusOptions } from './status-bus-options';
 import { StatusLog } from './log/status-log';
+import type { Queued } from './writing/status-writer';
 import type { StatusInstrumentation } from './log/status-instrumentation';
 import { Deadlines } from './util/deadlines';
 
@@ -163,26 +164,20 @@ export class StatusBusService
     options?: PostOptions,
   ): Promise<StatusEntry> {
     let entry: StatusEntry;
-    // Stored now when it can be (an in-process store with nothing ahead of it): the caller
-    // waits for it anyway, and in the background it would cost more hand-overs than the store.
-    let storedNow: StatusEntry | undefined;
-    let later: ((stored: StatusEntry | Promise<StatusEntry>) => void) | undefined;
+    let placed: StatusEntry | Queued;
     try {
       entry = this.createEntry('postAsync', agentId, action, status, options);
-      this.log.append(
-        'postAsync',
-        entry,
-        (stored) => (later ? later(this.log.afterDelivery(stored)) : (storedNow = stored)),
-        true,
-      );
+      // Stored now when it can be (an in-process store with nothing ahead of it): the caller
+      // waits for it anyway, and in the background it would cost more hand-overs than the store.
+      placed = this.log.append('postAsync', entry, true);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     if (this.log.tellsPosted) this.log.tell((i) => i.posted?.(entry));
-    if (storedNow) return Promise.resolve(this.log.afterDelivery(storedNow));
+    if (placed instanceof StatusEntry) return Promise.resolve(this.log.afterDelivery(placed));
     // The deadline covers storing; the wait for subscribers that follows is theirs to bound.
     return this.postDeadlines.wait<StatusEntry>(
-      (resolve) => (later = resolve),
+      (resolve) => (placed.onStored = (stored) => resolve(this.log.afterDelivery(stored))),
       () => new StatusStoreTimeoutError(this.options.postTimeoutMs, this.log.writer.error),
     );
   }

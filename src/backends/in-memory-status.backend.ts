@@ -70,9 +70,8 @@ export const DEFAULT_MAX_ENTRIES = 500;
  */
 export class InMemoryStatusBackend extends StatusBackend {
   override readonly inProcess = true;
-  private entries: StatusEntry[] = [];
-  /** Index of the oldest kept entry in `entries`; trimming in bulk keeps appends O(1). */
-  private start = 0;
+  /** The kept entries, oldest first. */
+  private readonly entries = new Queue<StatusEntry>();
   /** How many entries were dropped from the front of `entries`: position = offset + index. */
   private offset = 0;
   /** The positions of the kept entries, by agent, status and room. */
@@ -109,7 +108,7 @@ export class InMemoryStatusBackend extends StatusBackend {
   override async recent(n: number, filter: StatusFilter = {}): Promise<StatusEntry[]> {
     const found: StatusEntry[] = [];
     for (const position of this.candidatesNewestFirst(filter)) {
-      const entry = this.entries[position - this.offset]!;
+      const entry = this.entries.at(position - this.offset)!;
       if (matchesFilter(entry, filter) && found.push(entry) >= n) break;
     }
     return found.reverse();
@@ -124,7 +123,7 @@ export class InMemoryStatusBackend extends StatusBackend {
   }
 
   override async oldest(): Promise<number> {
-    return this.entries[this.start]?.seq ?? 0;
+    return this.entries.at(0)?.seq ?? 0;
   }
 
   override async readAfter(
@@ -133,16 +132,10 @@ export class InMemoryStatusBackend extends StatusBackend {
     filter: StatusFilter = {},
   ): Promise<StatusEntry[]> {
     // Positions grow with seq: the first entry after `after` is found by halving.
-    let low = this.start;
-    let high = this.entries.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.entries[mid]!.seq! <= after) low = mid + 1;
-      else high = mid;
-    }
+    const first = this.entries.search((entry) => entry.seq! <= after);
     const result: StatusEntry[] = [];
-    for (const position of this.candidatesFrom(filter, this.offset + low)) {
-      const entry = this.entries[position - this.offset]!;
+    for (const position of this.candidatesFrom(filter, this.offset + first)) {
+      const entry = this.entries.at(position - this.offset)!;
       if (matchesFilter(entry, filter) && result.push(entry) >= limit) break;
     }
     return result;
@@ -169,7 +162,7 @@ export class InMemoryStatusBackend extends StatusBackend {
       return;
     }
     if (list === undefined) return;
-    for (let i = this.entries.length - 1; i >= this.start; i--) yield this.offset + i;
+    for (let i = this.entries.size - 1; i >= 0; i--) yield this.offset + i;
   }
 
   /** Positions from `from` on of entries that may match `filter`, oldest first. */
@@ -180,7 +173,7 @@ export class InMemoryStatusBackend extends StatusBackend {
       return;
     }
     if (list === undefined) return;
-    for (let i = from - this.offset; i < this.entries.length; i++) yield this.offset + i;
+    for (let i = from - this.offset; i < this.entries.size; i++) yield this.offset + i;
   }
 
   /** Stores entries, giving a position to those without one (restored reference lines). */
@@ -203,7 +196,7 @@ export class InMemoryStatusBackend extends StatusBackend {
         }
       }
       const kept = entry.seq === seq ? entry : entry.withSeq(seq);
-      const position = this.offset + this.entries.length;
+      const position = this.offset + this.entries.size;
       this.entries.push(kept);
       this.ids.add(kept);
       // Field by field: a loop over the names costs a lookup by name for each.
@@ -212,13 +205,9 @@ export class InMemoryStatusBackend extends StatusBackend {
       addPosition(this.indexes.roomId, kept.roomId, position);
       stored[i] = kept;
     }
-    const excess = this.entries.length - this.start - this.maxEntries;
-    for (let i = this.start; i < this.start + excess; i++) this.forget(this.entries[i]!);
-    if (excess > 0) this.start += excess;
-    if (this.start > this.maxEntries) {
-      this.entries = this.entries.slice(this.start);
-      this.offset += this.start;
-      this.start = 0;
+    while (this.entries.size > this.maxEntries) {
+      this.forget(this.entries.shift()!);
+      this.offset += 1;
     }
     return stored;
   }

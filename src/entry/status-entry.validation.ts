@@ -11,6 +11,12 @@ export type StatusMetadata = Readonly<Record<string, JsonValue>>;
 const EMPTY_METADATA: StatusMetadata = Object.freeze({});
 
 /**
+ * Any character that is not white space. Made once: a regular expression literal makes a new
+ * object each time it is evaluated, which on a name's check was a third of what it allocated.
+ */
+const NON_SPACE = /\S/;
+
+/**
  * Rejects what PostgreSQL's text and jsonb types cannot hold, so that an entry is accepted by
  * every backend or by none: NUL characters and unpaired UTF-16 surrogates.
  */
@@ -35,7 +41,7 @@ export function validateName(field: string, value: unknown, limits: StatusEntryL
     );
   }
   // A test for any non-space character, rather than trim(), which would copy the string.
-  if (!/\S/.test(value)) {
+  if (!NON_SPACE.test(value)) {
     throw new InvalidStatusEntryError(field, 'must be a non-empty string, got an empty string');
   }
   if (value.length > limits.maxIdLength) {

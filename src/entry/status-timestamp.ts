@@ -4,8 +4,17 @@
  */
 const ORIGIN_MS = performance.timeOrigin;
 
+/** `000+00:00` … `999+00:00`: the microseconds within a millisecond, and the offset. */
+const MICROS_AND_OFFSET = Array.from(
+  { length: 1000 },
+  (_, us) => `${String(us).padStart(3, '0')}+00:00`,
+);
+
 let cachedSecond = -1;
-let cachedPrefix = '';
+let secondPrefix = '';
+let cachedMilli = -1;
+/** `YYYY-MM-DDTHH:MM:SS.mmm` of `cachedMilli`. */
+let milliPrefix = '';
 
 /** Milliseconds since the epoch, with the fraction the monotonic clock gives (microseconds). */
 export function nowMillis(): number {
@@ -14,14 +23,21 @@ export function nowMillis(): number {
 
 /** The current time, or `epochMs` when given, in the reference's timestamp form. */
 export function nowTimestamp(epochMs: number = nowMillis()): string {
-  const second = Math.floor(epochMs / 1000);
-  // Formatting a date is the dear part; it changes once a second, so it is done once a second.
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  const milli = Math.floor(epochMs);
+  // Formatting a date is the dear part, and thousands of entries share a millisecond: the
+  // date is formatted once a second, the millisecond joined on once a millisecond, and each
+  // entry adds only its microseconds (one string, where padding a number made four).
+  if (milli !== cachedMilli) {
+    const second = Math.floor(milli / 1000);
+    if (second !== cachedSecond) {
+      cachedSecond = second;
+      secondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    cachedMilli = milli;
+    milliPrefix = secondPrefix + String(milli - second * 1000).padStart(3, '0');
   }
-  const micros = Math.floor((epochMs - second * 1000) * 1000);
-  return `${cachedPrefix}.${String(micros).padStart(6, '0')}+00:00`;
+  // At most 999: a fraction a hair below 1 can round up to 1000 when multiplied.
+  return milliPrefix + MICROS_AND_OFFSET[Math.min(999, Math.floor((epochMs - milli) * 1000))]!;
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;

@@ -11,7 +11,7 @@ import { JsonlStatusLog } from '../persistence/jsonl-status-log';
 import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { withTimeout } from '../util/with-timeout';
 import { StatusInstrumentation } from './status-instrumentation';
-import { StatusWriter } from '../writing/status-writer';
+import { Queued, StatusWriter } from '../writing/status-writer';
 
 /** Where the log is in its life. */
 type Phase = 'created' | 'open' | 'delivering' | 'closing' | 'closed';
@@ -33,9 +33,10 @@ export class StatusLog {
   /** Who is told of the log's work (metrics, traces); replaced, never mutated. */
   private instrumentList: readonly StatusInstrumentation[] = [];
   private instrumentFailed = false;
-  /** Whether an instrumentation adds to posted entries' metadata, or is told of posts. */
+  /** Whether an instrumentation adds to posted entries' metadata, is told of posts, of deliveries. */
   annotates = false;
   tellsPosted = false;
+  private tellsDispatched = false;
   private readonly jsonl: JsonlStatusLog | undefined;
   private phase: Phase = 'created';
   private opening: Promise<void> | undefined;
@@ -73,9 +74,10 @@ export class StatusLog {
       },
       (stored) => this.stored(stored),
     );
-    this.feed = new StatusFeed(backend, this.dispatcher, this.writer, (entries, remote) =>
-      this.tell((i) => i.dispatched?.(entries, remote)),
-    );
+    this.feed = new StatusFeed(backend, this.dispatcher, this.writer, (entries, remote) => {
+      // Checked first: the call would make a closure per delivered batch for nobody.
+      if (this.tellsDispatched) this.tell((i) => i.dispatched?.(entries, remote));
+    });
   }
 
   get instruments(): readonly StatusInstrumentation[] {
@@ -91,6 +93,7 @@ export class StatusLog {
     // Looked up once here rather than on every post.
     this.annotates = instruments.some((i) => i.annotate !== undefined);
     this.tellsPosted = instruments.some((i) => i.posted !== undefined);
+    this.tellsDispatched = instruments.some((i) => i.dispatched !== undefined);
     this.writer.settings.onAppended = instruments.some((i) => i.appended !== undefined)
       ? (count, ms) => this.tell((i) => i.appended?.(count, ms))
       : undefined;
@@ -131,18 +134,14 @@ export class StatusLog {
   }
 
   /**
-   * Queues an entry for the store; `onStored` is called with its stored copy. With `now`, a
-   * store in this process with nothing ahead of the entry stores and delivers it at once.
+   * Takes an entry for the store (see `StatusWriter.enqueue`): with `now`, a store in this
+   * process with nothing ahead of the entry stores and delivers it during the call and its
+   * stored copy is returned; otherwise its place in the queue, whose `onStored` is then told.
    * @throws StatusBusClosedError once closing, naming `operation`
    */
-  append(
-    operation: string,
-    entry: StatusEntry,
-    onStored?: (stored: StatusEntry) => void,
-    now = false,
-  ): void {
+  append(operation: string, entry: StatusEntry, now = false): StatusEntry | Queued {
     this.assertOpen(operation);
-    this.writer.enqueue(entry, onStored, now);
+    return this.writer.enqueue(entry, now);
   }
 
   /** @throws StatusBusClosedError once closing, naming `operation` */

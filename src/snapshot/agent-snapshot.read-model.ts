@@ -32,8 +32,18 @@ export class AgentSnapshotReadModel {
       this.rooms.set(entry.roomId, room);
     }
     const current = room.agents.get(entry.agentId);
-    if (current && current.seq >= (entry.seq ?? 0)) return;
-    room.agents.set(entry.agentId, agentSnapshotOf(entry));
+    if (!current) {
+      room.agents.set(entry.agentId, agentSnapshotOf(entry));
+      return;
+    }
+    if (current.seq >= (entry.seq ?? 0)) return;
+    // Updated in place, not replaced: `snapshot` hands out copies, and a new object per entry
+    // would be garbage on every post. Agent and room are the keys it is kept under.
+    current.status = entry.status;
+    current.action = entry.action;
+    current.detail = entry.detail;
+    current.since = entry.ts;
+    current.seq = entry.seq ?? 0;
   }
 
   /** Whether `roomId` must be read from the store before its snapshot can be trusted. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ICommand, IEvent, ofType, Saga } from '@nestjs/cqrs';
+import { ICommand, IEvent, Saga } from '@nestjs/cqrs';
 import { filter, map, Observable } from 'rxjs';
 import { StatusPostedEvent } from '../cqrs/status-posted.event';
 import { StatusEntry } from '../entry/status-entry';
@@ -27,13 +27,14 @@ export class VoiceInjectionSaga {
   /**
    * An error in a saga's operators would complete the saga for good, ending all later
    * injections: each event is mapped by `commandFor`, which never throws. A plain `map` rather
-   * than an inner observable per event, which would cost more than the mapping itself.
+   * than an inner observable per event, which would cost more than the mapping itself, and an
+   * `instanceof` in it rather than `ofType`, which makes a closure per event and a stage of
+   * its own: this runs on every entry the bus delivers.
    */
   @Saga()
   statusToVoice = (events$: Observable<IEvent>): Observable<ICommand> =>
     events$.pipe(
-      ofType(StatusPostedEvent),
-      map((event) => this.commandFor(event)),
+      map((event) => (event instanceof StatusPostedEvent ? this.commandFor(event) : undefined)),
       filter((command): command is InjectVoiceUpdateCommand => command !== undefined),
     );
 

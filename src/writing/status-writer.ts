@@ -24,8 +24,9 @@ export interface StatusWriterSettings {
 /** What happens with entries once the backend has stored them (JSONL, then the feed). */
 export type StoredHandler = (stored: StatusEntry[]) => Promise<void> | void;
 
-interface Queued {
-  entry: StatusEntry;
+/** An entry waiting its turn to be stored; set `onStored` to be told of its stored copy. */
+export interface Queued {
+  readonly entry: StatusEntry;
   onStored?: (stored: StatusEntry) => void;
 }
 
@@ -112,12 +113,13 @@ export class StatusWriter {
   }
 
   /**
-   * Queues an entry; returns how many entries have been accepted so far, which `flushed`
-   * takes as a target. With `now`, a store in this process that has nothing else to write
-   * stores it (and its batch is handed on) before this returns, as an awaited post wants.
+   * Takes an entry to store. With `now`, a store in this process that has nothing else to
+   * write stores it during the call, as an awaited post wants: its stored copy is returned,
+   * already handed on (delivered). Otherwise the entry waits its turn, and its place in the
+   * queue is returned: its `onStored`, set by the caller, is told of the stored copy.
    * @throws StatusBufferFullError when `maxBufferedEntries` are already waiting
    */
-  enqueue(entry: StatusEntry, onStored?: (stored: StatusEntry) => void, now = false): number {
+  enqueue(entry: StatusEntry, now = false): StatusEntry | Queued {
     if (this.buffered >= this.settings.maxBufferedEntries) {
       this.rejectedFull += 1;
       if (this.rejectedFull === 1 || this.rejectedFull % 1000 === 0) {
@@ -128,15 +130,15 @@ export class StatusWriter {
       }
       throw new StatusBufferFullError(this.settings.maxBufferedEntries);
     }
-    this.queue.push({ entry, onStored });
     this.accepted += 1;
+    // Not running, the queue is empty: whatever is queued once started has a turn coming.
     if (now && this.appendNow && this.started && !this.running && !this.stopped) {
-      this.running = true;
-      this.runNow();
-    } else {
-      this.schedule();
+      return this.storeNow(entry);
     }
-    return this.accepted;
+    const queued: Queued = { entry };
+    this.queue.push(queued);
+    this.schedule();
+    return queued;
   }
 
   /** Starts writing; posts made earlier wait in the queue until then. */
@@ -174,6 +176,38 @@ export class StatusWriter {
   };
 
   /**
+   * Stores one entry, with nothing queued, into a store in this process, in the caller's turn.
+   * It never enters the queue: on this path the queue's slots and slices were most of what
+   * the writer allocated per entry. What the store refuses, or what the file must take first,
+   * is answered later through the returned place, as queued entries are.
+   */
+  private storeNow(entry: StatusEntry): StatusEntry | Queued {
+    this.running = true;
+    const sentAt = this.settings.onAppended ? performance.now() : NaN;
+    let stored: StatusEntry[];
+    try {
+      stored = this.appendNow!([entry]);
+    } catch (err) {
+      const queued: Queued = { entry };
+      this.queue.push(queued);
+      this.retry(err, 1);
+      return queued;
+    }
+    const handled = this.acknowledge(stored, sentAt);
+    if (handled) {
+      const queued: Queued = { entry };
+      void handled.then(() => {
+        this.answer([queued], stored);
+        this.runNow();
+      });
+      return queued;
+    }
+    this.countWritten(1);
+    this.endTurn();
+    return stored[0]!;
+  }
+
+  /**
    * Writes into a store in this process. There is no round trip to overlap with, so the batch
    * is stored, handed on (delivered, when nothing is ahead of it) and its posts answered in this
    * one step, with no promise in between: on this path that is most of what an entry costs.
@@ -192,13 +226,11 @@ export class StatusWriter {
     try {
       stored = this.appendNow!(batch.map((q) => q.entry));
     } catch (err) {
-      const { retryInitialMs, retryMaxMs } = this.settings;
-      void this.failed(err, batch.length, retryInitialMs).then(() =>
-        this.run(Math.min(retryInitialMs * 2, retryMaxMs)),
-      );
+      this.retry(err, batch.length);
       return;
     }
-    const handled = this.acknowledge(batch, stored, sentAt);
+    this.head += batch.length;
+    const handled = this.acknowledge(stored, sentAt);
     this.compact();
     if (handled) {
       void handled.then(() => {
@@ -208,8 +240,21 @@ export class StatusWriter {
       return;
     }
     this.answer(batch, stored);
+    this.endTurn();
+  }
+
+  /** After a turn in this process: the next one, if anything was queued meanwhile. */
+  private endTurn(): void {
     if (this.head === this.queue.length || this.stopped) this.running = false;
     else this.handover.schedule(this.turn);
+  }
+
+  /** A failed append into a store in this process: `run` retries the queue after a backoff. */
+  private retry(err: unknown, count: number): void {
+    const { retryInitialMs, retryMaxMs } = this.settings;
+    void this.failed(err, count, retryInitialMs).then(() =>
+      this.run(Math.min(retryInitialMs * 2, retryMaxMs)),
+    );
   }
 
   /** Writes through appends that take a round trip, several on their way at once. */
@@ -242,7 +287,8 @@ export class StatusWriter {
       }
       this.inFlight.shift();
       backoff = this.settings.retryInitialMs;
-      const handled = this.acknowledge(oldest.batch, stored, oldest.sentAt);
+      this.head += oldest.batch.length;
+      const handled = this.acknowledge(stored, oldest.sentAt);
       sent -= this.compact();
       if (handled) await handled;
       this.answer(oldest.batch, stored);
@@ -267,22 +313,17 @@ export class StatusWriter {
   }
 
   /**
-   * A batch the store accepted: it leaves the queue and is handed on (to the file, then the
-   * feed). Returns what to wait for before its posts are answered, if anything.
+   * A batch the store accepted (and the caller took off the queue) is handed on: to the file,
+   * then the feed. Returns what to wait for before its posts are answered, if anything.
    */
-  private acknowledge(
-    batch: Queued[],
-    stored: StatusEntry[],
-    sentAt: number,
-  ): Promise<void> | void {
+  private acknowledge(stored: StatusEntry[], sentAt: number): Promise<void> | void {
     const onAppended = this.settings.onAppended;
-    if (onAppended && !Number.isNaN(sentAt)) onAppended(batch.length, performance.now() - sentAt);
+    if (onAppended && !Number.isNaN(sentAt)) onAppended(stored.length, performance.now() - sentAt);
     if (this.lastError !== undefined) {
       this.logger.log(`Store reachable again; ${this.buffered} entries waiting are being written.`);
       this.lastError = undefined;
       this.failingSince = undefined;
     }
-    this.head += batch.length;
     try {
       const handled = this.onStored(stored);
       if (handled) return handled.catch((err: unknown) => this.handlingFailed(err));
@@ -299,7 +340,11 @@ export class StatusWriter {
   /** Answers the posts of a stored batch, in order, and counts them written. */
   private answer(batch: Queued[], stored: StatusEntry[]): void {
     for (let i = 0; i < batch.length; i++) batch[i]!.onStored?.(stored[i]!);
-    this.written += batch.length;
+    this.countWritten(batch.length);
+  }
+
+  private countWritten(count: number): void {
+    this.written += count;
     this.writtenWaiters.advance(this.written);
   }
 
