@@ -14,32 +14,35 @@ const filter: fc.Arbitrary<StatusFilter> = fc.record(
 
 describe('InMemoryStatusBackend', () => {
   it('answers recent and readAfter through its indexes exactly as a scan of what it keeps would', async () => {
+    const read = fc.tuple(filter, fc.integer({ min: 1, max: 50 }), fc.nat({ max: 400 }));
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 40 }),
-        fc.array(fc.array(fc.tuple(agent, status, room), { minLength: 1, maxLength: 30 }), {
-          maxLength: 12,
-        }),
-        fc.array(fc.tuple(filter, fc.integer({ min: 1, max: 50 }), fc.nat({ max: 400 })), {
-          minLength: 1,
-          maxLength: 6,
-        }),
-        async (maxEntries, batches, reads) => {
+        // Each append followed by reads: entries join the indexes at the first read that needs
+        // them, and leave them when evicted whether they had joined or not.
+        fc.array(
+          fc.tuple(
+            fc.array(fc.tuple(agent, status, room), { minLength: 1, maxLength: 30 }),
+            fc.array(read, { maxLength: 3 }),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        async (maxEntries, steps) => {
           const backend = new InMemoryStatusBackend(maxEntries);
           const kept: StatusEntry[] = [];
-          for (const batch of batches) {
+          for (const [batch, reads] of steps) {
             const stored = await backend.append(
               batch.map(([a, s, r]) => StatusEntry.create(a, 'step', s, { roomId: r })),
             );
             kept.push(...stored);
-          }
-          const window = kept.slice(-maxEntries);
-          for (const [f, n, after] of reads) {
-            const matching = window.filter((e) => matchesFilter(e, f));
-            expect(await backend.recent(n, f)).toEqual(matching.slice(-n));
-            expect(await backend.readAfter(after, n, f)).toEqual(
-              matching.filter((e) => e.seq! > after).slice(0, n),
-            );
+            const window = kept.slice(-maxEntries);
+            for (const [f, n, after] of reads) {
+              const matching = window.filter((e) => matchesFilter(e, f));
+              expect(await backend.recent(n, f)).toEqual(matching.slice(-n));
+              expect(await backend.readAfter(after, n, f)).toEqual(
+                matching.filter((e) => e.seq! > after).slice(0, n),
+              );
+            }
           }
         },
       ),

@@ -66,7 +66,10 @@ export const DEFAULT_MAX_ENTRIES = 500;
  *
  * Reads cost what they return, not what is kept: the kept entries are indexed by agent, status
  * and room, so `recent(n, filter)` walks only entries with the filter's rarest value, and
- * `readAfter` finds its start by position.
+ * `readAfter` finds its start by position. Entries join the indexes at the first read that
+ * needs them, not when appended: posts far outnumber filtered reads, and an entry evicted
+ * before any such read never costs the indexes anything. Each entry is indexed at most once,
+ * so a read costs what it returns plus the entries appended since the last filtered read.
  */
 export class InMemoryStatusBackend extends StatusBackend {
   override readonly inProcess = true;
@@ -74,12 +77,14 @@ export class InMemoryStatusBackend extends StatusBackend {
   private readonly entries = new Queue<StatusEntry>();
   /** How many entries were dropped from the front of `entries`: position = offset + index. */
   private offset = 0;
-  /** The positions of the kept entries, by agent, status and room. */
+  /** The positions of the kept entries, by agent, status and room, up to `indexedTo`. */
   private readonly indexes: Record<IndexedField, Map<string, PositionList>> = {
     agentId: new Map(),
     status: new Map(),
     roomId: new Map(),
   };
+  /** The position after the last entry in the indexes. */
+  private indexedTo = 0;
   private lastSeq = 0;
   /** The kept entries by id: an append retried while they are kept stores nothing twice. */
   private readonly ids = new IdIndex();
@@ -147,6 +152,7 @@ export class InMemoryStatusBackend extends StatusBackend {
     for (const field of INDEXED) {
       const value = filter[field];
       if (value === undefined) continue;
+      this.indexAppended();
       const list = this.indexes[field].get(value);
       if (!list) return undefined; // no kept entry has that value
       if (!best || list.size < best.size) best = list;
@@ -196,25 +202,35 @@ export class InMemoryStatusBackend extends StatusBackend {
         }
       }
       const kept = entry.seq === seq ? entry : entry.withSeq(seq);
-      const position = this.offset + this.entries.size;
       this.entries.push(kept);
       this.ids.add(kept);
-      // Field by field: a loop over the names costs a lookup by name for each.
-      addPosition(this.indexes.agentId, kept.agentId, position);
-      addPosition(this.indexes.status, kept.status, position);
-      addPosition(this.indexes.roomId, kept.roomId, position);
       stored[i] = kept;
     }
     while (this.entries.size > this.maxEntries) {
-      this.forget(this.entries.shift()!);
+      this.forget(this.entries.shift()!, this.offset);
       this.offset += 1;
     }
     return stored;
   }
 
-  /** Drops an evicted entry from the id map and the indexes (it is the oldest in each). */
-  private forget(entry: StatusEntry): void {
+  /** Adds the entries appended since the last filtered read to the indexes. */
+  private indexAppended(): void {
+    const end = this.offset + this.entries.size;
+    for (let position = Math.max(this.indexedTo, this.offset); position < end; position++) {
+      const entry = this.entries.at(position - this.offset)!;
+      // Field by field: a loop over the names costs a lookup by name for each.
+      addPosition(this.indexes.agentId, entry.agentId, position);
+      addPosition(this.indexes.status, entry.status, position);
+      addPosition(this.indexes.roomId, entry.roomId, position);
+    }
+    this.indexedTo = end;
+  }
+
+  /** Drops the evicted entry at `position` from the id map and, if in them, the indexes. */
+  private forget(entry: StatusEntry, position: number): void {
     this.ids.evict(entry);
+    // Indexed entries are the oldest, so it is the oldest in each list.
+    if (position >= this.indexedTo) return;
     dropPosition(this.indexes.agentId, entry.agentId);
     dropPosition(this.indexes.status, entry.status);
     dropPosition(this.indexes.roomId, entry.roomId);

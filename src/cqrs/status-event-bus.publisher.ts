@@ -9,7 +9,7 @@ import { StatusPostedEvent } from './status-posted.event';
 
 const HANDLERS_STARTED = Promise.resolve();
 
-/** Most events published before the handlers of the first one have settled their first step. */
+/** Most events published in one go before their handlers have settled their first step. */
 const MAX_IN_FLIGHT = 32;
 
 /** How often to look whether the application's CqrsModule has bound its handlers. */
@@ -39,16 +39,22 @@ export class StatusEventBusPublisher implements StatusSink {
       (module) => module.get(CqrsModule).onApplicationBootstrap(),
     );
     if (!loaded) await this.handlersBound(eventBus);
-    // Every so often a promise is returned, so that the bus hands over the next entry only
-    // after the handlers of this one have started and settled their first step. Publishing a
-    // whole batch at once would leave thousands of handler calls in flight per handler, and
-    // @nestjs/cqrs tracks each in an array that it searches on completion: quadratic in the
-    // batch size. Bounding what is in flight bounds that search; waiting on every entry would
-    // cost more than the publication itself.
-    let published = 0;
+    // After 32 entries in one go, a promise is returned, so that the bus hands over the next
+    // entry only after the handlers of these have started and settled their first step.
+    // Publishing a whole batch at once would leave thousands of handler calls in flight per
+    // handler, and @nestjs/cqrs tracks each in an array that it searches on completion:
+    // quadratic in the batch size. A go ends at the next microtask, which resets the count;
+    // entries posted one at a time (an awaited post each) are never made to wait, which would
+    // cost them more than the publication itself.
+    let inGo = 0;
+    const endGo = () => {
+      inGo = 0;
+    };
     return (entry: StatusEntry) => {
       eventBus.publish(new StatusPostedEvent(entry));
-      return ++published % MAX_IN_FLIGHT === 0 ? HANDLERS_STARTED : undefined;
+      // A promise's reaction, not queueMicrotask, which makes an async resource per call.
+      if (inGo++ === 0) void HANDLERS_STARTED.then(endGo);
+      return inGo >= MAX_IN_FLIGHT ? HANDLERS_STARTED : undefined;
     };
   }
 

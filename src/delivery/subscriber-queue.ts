@@ -58,6 +58,8 @@ export class SubscriberQueue {
   private watchdog: NodeJS.Timeout | undefined;
   private onTimeout: (() => void) | undefined;
   readonly counters: SubscriberCounters = { errors: 0, timeouts: 0, skipped: 0 };
+  /** Whether the filter names anything: most subscribers, and every sink, take all entries. */
+  private readonly filtered: boolean;
   /** When an entry was last skipped for this subscriber (`Date.now()`), `0` never. */
   lastSkippedAt = 0;
 
@@ -69,15 +71,25 @@ export class SubscriberQueue {
     private readonly logger: Logger,
     /** Read on every delivery: set and unset while the queue lives. */
     private readonly wrapping: { wrapper?: DeliveryWrapper } = {},
-  ) {}
-
-  accepts(entry: StatusEntry): boolean {
-    return matchesFilter(entry, this.filter);
+  ) {
+    this.filtered = Object.values(filter).some((value) => value !== undefined);
   }
 
-  /** Queues `entry` for this subscriber and starts delivering if idle. */
+  accepts(entry: StatusEntry): boolean {
+    return !this.filtered || matchesFilter(entry, this.filter);
+  }
+
+  /**
+   * Queues `entry` for this subscriber and starts delivering if idle. Called by the dispatcher
+   * only, which reports its progress once it has handed the entries out.
+   */
   push(entry: StatusEntry): void {
     if (this.closed) return;
+    // Idle: delivered straight away, without going through the queue.
+    if (this.current === undefined) {
+      this.drain(entry);
+      return;
+    }
     if (this.queue.length - this.head >= this.settings.maxQueue) {
       this.counters.skipped += 1;
       this.lastSkippedAt = Date.now();
@@ -89,9 +101,7 @@ export class SubscriberQueue {
       }
       return;
     }
-    // Idle: delivered straight away, without going through the queue.
-    if (this.current === undefined) this.drain(entry);
-    else this.queue.push(entry);
+    this.queue.push(entry);
   }
 
   /**
@@ -115,7 +125,10 @@ export class SubscriberQueue {
     return this.callback.name ? `"${this.callback.name}"` : '(anonymous)';
   }
 
-  /** Delivers `first` (when given), then what is queued, until a callback returns a promise. */
+  /**
+   * Delivers `first` (when given: handed out by the dispatcher, which reports progress itself),
+   * then what is queued, until a callback returns a promise.
+   */
   private drain(first?: StatusEntry): void {
     let entry = first ?? this.next();
     while (entry !== undefined && !this.closed) {
@@ -127,7 +140,7 @@ export class SubscriberQueue {
       }
       entry = this.next();
     }
-    this.idle();
+    this.idle(first === undefined);
   }
 
   private next(): StatusEntry | undefined {
@@ -150,7 +163,7 @@ export class SubscriberQueue {
   }
 
   /** Nothing left to deliver: done with everything handed out so far. */
-  private idle(): void {
+  private idle(report: boolean): void {
     this.current = undefined;
     this.stalled = false;
     this.onTimeout = undefined;
@@ -158,7 +171,7 @@ export class SubscriberQueue {
       this.queue = [];
       this.head = 0;
     }
-    this.onProgress();
+    if (report) this.onProgress();
   }
 
   /**

@@ -40,8 +40,10 @@ export function validateName(field: string, value: unknown, limits: StatusEntryL
       `must be a non-empty string, got ${describeValue(value)}`,
     );
   }
-  // A test for any non-space character, rather than trim(), which would copy the string.
-  if (!NON_SPACE.test(value)) {
+  // A test for any non-space character, rather than trim(), which would copy the string; a
+  // name that starts with a visible ASCII character (as almost all do) needs no test at all.
+  const first = value.charCodeAt(0);
+  if (!(first > 32 && first < 127) && !NON_SPACE.test(value)) {
     throw new InvalidStatusEntryError(field, 'must be a non-empty string, got an empty string');
   }
   if (value.length > limits.maxIdLength) {
