@@ -131,7 +131,8 @@ export class StatusWriter {
       throw new StatusBufferFullError(this.settings.maxBufferedEntries);
     }
     this.accepted += 1;
-    // Not running, the queue is empty: whatever is queued once started has a turn coming.
+    // Once started, an entry queued always has a turn coming (`running`): when none is, the
+    // queue is empty and nothing is ahead of this one.
     if (now && this.appendNow && this.started && !this.running && !this.stopped) {
       return this.storeNow(entry);
     }
