@@ -28,19 +28,13 @@ const RECORDED: ReferenceFigures = {
  * Runs the reference (Python, in memory) with the same workload as the bus, in this run, when
  * `STATUS_BUS_REFERENCE` names a Python interpreter that can import
  * `roomkit.orchestration.status_bus` (`pip install roomkit`, or PYTHONPATH at its sources);
- * otherwise answers the recorded figures. Like the bus, it warms up with `sequential` posts first,
- * and its throughput is the median of `rounds` rounds of `sequential` posts.
+ * otherwise answers the recorded figures. Like the bus, it warms up with `sequential` posts first.
  */
-export async function referenceBus(
-  sequential: number,
-  rounds: number,
-  timed: number,
-): Promise<ReferenceFigures> {
+export async function referenceBus(sequential: number, timed: number): Promise<ReferenceFigures> {
   const python = process.env.STATUS_BUS_REFERENCE;
   if (!python) return RECORDED;
   const script = join(__dirname, 'status_bus_reference.py');
-  const args = [script, String(sequential), String(rounds), String(timed)];
-  const { stdout } = await promisify(execFile)(python, args);
+  const { stdout } = await promisify(execFile)(python, [script, String(sequential), String(timed)]);
   const figures = JSON.parse(stdout) as ReferenceFigures & { python: string };
   return { ...figures, source: `reference: ${figures.python}, measured in this run` };
 }

@@ -1,9 +1,8 @@
 """Measures the reference StatusBus (Python, in memory) with the in-memory section's workload.
 
 Run by `npm run bench` when STATUS_BUS_REFERENCE names a Python interpreter that can import
-`roomkit.orchestration.status_bus`. Arguments: sequential posts (also the warm-up), rounds of
-them measured, timed posts. Prints one JSON line: {"perSecond" (the median round), "p50", "p99",
-"python"} (latencies in microseconds).
+`roomkit.orchestration.status_bus`. Arguments: sequential posts (also the warm-up), timed posts.
+Prints one JSON line: {"perSecond", "p50", "p99", "python"} (latencies in microseconds).
 """
 
 import asyncio
@@ -25,11 +24,10 @@ async def awaited(bus, count):
     return count / (time.perf_counter() - start)
 
 
-async def main(sequential, rounds, timed):
+async def main(sequential, timed):
     bus = StatusBus()
-    await awaited(bus, sequential)  # the warm-up, as many posts as a round
-    per_round = sorted([await awaited(bus, sequential) for _ in range(rounds)])
-    per_second = per_round[(rounds - 1) // 2]  # the median, as the bench takes the bus's
+    await awaited(bus, sequential)  # the warm-up, as many posts as are measured
+    per_second = await awaited(bus, sequential)
     sent_at = 0.0
     samples = []
 
@@ -55,4 +53,4 @@ async def main(sequential, rounds, timed):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*(int(arg) for arg in sys.argv[1:4])))
+    asyncio.run(main(*(int(arg) for arg in sys.argv[1:3])))
