@@ -1,8 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { mkdtemp, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StatusEntry } from '../src';
+import { StatusBusService, StatusEntry } from '../src';
 import { JsonlStatusLog } from '../src/persistence/jsonl-status-log';
 import { startBusApp } from './support/bus-app';
 
@@ -58,6 +58,33 @@ describe('JSONL persistence', () => {
     expect(writes.mock.calls.length).toBeLessThanOrEqual(2);
     writes.mockRestore();
     await app.close();
+  });
+
+  it('answers postAsync only once its line is in the file, before delivery starts and after', async () => {
+    const file = path;
+    /** The last line of the file, once an awaited post of `action` has been answered. */
+    const lastLineAfter = async (bus: StatusBusService, action: string) => {
+      const stored = await bus.postAsync('exec', action, 'ok');
+      return { stored, line: (await lines(file)).at(-1) };
+    };
+    let early: Awaited<ReturnType<typeof lastLineAfter>> | undefined;
+    @Injectable()
+    class EarlyAgent implements OnModuleInit {
+      constructor(private readonly bus: StatusBusService) {}
+      // Before the application has bootstrapped nothing is delivered, so only the file can
+      // hold the answer back; nothing else waits, so the store takes the entry in the call.
+      async onModuleInit() {
+        early = await lastLineAfter(this.bus, 'early');
+      }
+    }
+    const { app, bus } = await startBusApp({ persistPath: file }, { providers: [EarlyAgent] });
+    try {
+      expect(early!.line).toMatchObject({ seq: early!.stored.seq, action: 'early' });
+      const late = await lastLineAfter(bus, 'late');
+      expect(late.line).toMatchObject({ seq: late.stored.seq, action: 'late' });
+    } finally {
+      await app.close();
+    }
   });
 
   it('reads the history back after a restart (reference flaw 1), positions continuing', async () => {

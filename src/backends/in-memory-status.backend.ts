@@ -229,7 +229,7 @@ export class InMemoryStatusBackend extends StatusBackend {
   /** Drops the evicted entry at `position` from the id map and, if in them, the indexes. */
   private forget(entry: StatusEntry, position: number): void {
     this.ids.evict(entry);
-    // Indexed entries are the oldest, so it is the oldest in each list.
+    // The indexed entries are the older ones and this is the oldest: the front of each list.
     if (position >= this.indexedTo) return;
     dropPosition(this.indexes.agentId, entry.agentId);
     dropPosition(this.indexes.status, entry.status);
