@@ -38,6 +38,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
+/** The median of figures in any order (of rounds, say): the nearest-rank 50th percentile. */
+export function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 export function latencies(samples: number[]): { p50: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };

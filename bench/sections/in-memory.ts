@@ -1,6 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { startBus } from '../bus-app';
-import { latencies, now, percentile, progress, Row, Section } from '../measure';
+import { latencies, median, now, progress, Row, Section } from '../measure';
 import { StatusBusService, StatusEntry } from '../../src';
 import { ReferenceFigures, referenceBus } from '../reference/reference-bus';
 
@@ -34,14 +34,6 @@ async function awaited(
   await stop();
   const { p50, p99 } = latencies(samples);
   return { perSecond: count / (elapsed / 1000), p50: p50 * 1000, p99: p99 * 1000 };
-}
-
-/** The median of the rounds' figures. */
-function median(values: number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 }
 
 /** Bursts of 1,000 posts made at once; latency from the burst's start to each delivery. */

@@ -1,5 +1,5 @@
 import { createTestDatabase, migratedDataSource } from '../../test/support/test-database';
-import { forkBench, percentile, progress, Row, Section } from '../measure';
+import { forkBench, median, progress, Row, Section } from '../measure';
 import type { WriterReport } from '../writer.process';
 
 /**
@@ -46,32 +46,27 @@ export async function severalWriters(quick: boolean): Promise<Section> {
   // so that no count always runs first or last.
   const rounds = quick ? 1 : 3;
   const counts = [1, 2, 4];
-  const measured: Record<number, number[]> = { 1: [], 2: [], 4: [] };
+  const measured = new Map(counts.map((count) => [count, [] as number[]]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < counts.length; i++) {
       const count = counts[(i + round) % counts.length]!;
       progress(
         `round ${round + 1} of ${rounds}: ${count} writer process${count > 1 ? 'es' : ''}, ${total} entries in all`,
       );
-      measured[count]!.push(await writers(count, total));
+      measured.get(count)!.push(await writers(count, total));
     }
   }
   const rates: Record<number, number> = {};
-  for (const count of counts) {
-    rates[count] = percentile(
-      measured[count]!.sort((a, b) => a - b),
-      50,
-    );
-  }
+  for (const [count, figures] of measured) rates[count] = median(figures);
   const rows: Row[] = [
     {
       name: '1 writer process, post then flush',
       value: rates[1]!,
       unit: 'entries/s',
-      note: `median of ${rounds} rounds, as below`,
+      note: rounds > 1 ? `median of ${rounds} rounds, as below` : undefined,
     },
   ];
-  for (const count of [2, 4]) {
+  for (const count of counts.slice(1)) {
     rows.push({
       name: `${count} writer processes together`,
       value: rates[count]!,
