@@ -1,6 +1,6 @@
 import { StatusEntry } from '../entry/status-entry';
 import { BoundedMap } from '../util/bounded-map';
-import { AgentSnapshot, agentSnapshotOf } from './agent-snapshot';
+import { advanceSnapshot, AgentSnapshot, agentSnapshotOf } from './agent-snapshot';
 
 /** One room's agents, and whether they are all known (a room evicted and seen again is not). */
 interface RoomAgents {
@@ -32,18 +32,9 @@ export class AgentSnapshotReadModel {
       this.rooms.set(entry.roomId, room);
     }
     const current = room.agents.get(entry.agentId);
-    if (!current) {
-      room.agents.set(entry.agentId, agentSnapshotOf(entry));
-      return;
-    }
-    if (current.seq >= (entry.seq ?? 0)) return;
-    // Updated in place, not replaced: `snapshot` hands out copies, and a new object per entry
-    // would be garbage on every post. Agent and room are the keys it is kept under.
-    current.status = entry.status;
-    current.action = entry.action;
-    current.detail = entry.detail;
-    current.since = entry.ts;
-    current.seq = entry.seq ?? 0;
+    if (!current) room.agents.set(entry.agentId, agentSnapshotOf(entry));
+    // In place, not replaced: `snapshot` hands out copies.
+    else if (current.seq < (entry.seq ?? 0)) advanceSnapshot(current, entry);
   }
 
   /** Whether `roomId` must be read from the store before its snapshot can be trusted. */

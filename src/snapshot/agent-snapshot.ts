@@ -27,13 +27,19 @@ export function agentSnapshotJson(agent: AgentSnapshot): AgentSnapshotJson {
 
 /** What `entry` says of its agent: the agent's snapshot, if it is the agent's latest entry. */
 export function agentSnapshotOf(entry: StatusEntry): AgentSnapshot {
-  return {
-    agentId: entry.agentId,
-    roomId: entry.roomId,
-    status: entry.status,
-    action: entry.action,
-    detail: entry.detail,
-    since: entry.ts,
-    seq: entry.seq ?? 0,
-  };
+  const snapshot = { agentId: entry.agentId, roomId: entry.roomId } as AgentSnapshot;
+  advanceSnapshot(snapshot, entry);
+  return snapshot;
+}
+
+/**
+ * Moves `snapshot` on to `entry`, a later entry of the same agent in the same room, in place:
+ * the read model keeps one object per agent rather than making one per post.
+ */
+export function advanceSnapshot(snapshot: AgentSnapshot, entry: StatusEntry): void {
+  snapshot.status = entry.status;
+  snapshot.action = entry.action;
+  snapshot.detail = entry.detail;
+  snapshot.since = entry.ts;
+  snapshot.seq = entry.seq ?? 0;
 }
