@@ -36,8 +36,9 @@ export function nowTimestamp(epochMs: number = nowMillis()): string {
     cachedMilli = milli;
     milliPrefix = secondPrefix + String(milli - second * 1000).padStart(3, '0');
   }
-  // At most 999: a fraction a hair below 1 can round up to 1000 when multiplied.
-  return milliPrefix + MICROS_AND_OFFSET[Math.min(999, Math.floor((epochMs - milli) * 1000))]!;
+  // The fraction is below 1 and exact (a difference of near doubles); times 1000 it rounds to
+  // below 1000 even for the largest double below 1, so the index is 0 to 999.
+  return milliPrefix + MICROS_AND_OFFSET[Math.floor((epochMs - milli) * 1000)]!;
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
