@@ -71,6 +71,21 @@ const ADD = `
     END $$`;
 
 /**
+ * What an append does before it stores anything, given \`after_entry\` and \`since\` (below): sets
+ * \`low\`, refuses a batch whose predecessor is not stored, and takes the lock that orders appends.
+ */
+export const APPEND_PRELUDE = `
+    low := COALESCE((SELECT p.seq FROM status_bus_positions p
+                      WHERE p.at <= since - interval '10 minutes' ORDER BY p.at DESC LIMIT 1), 0);
+    IF after_entry IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM status_bus_entries e WHERE e.entry_id = after_entry AND e.seq > low) THEN
+      RAISE EXCEPTION 'status_bus_append: the batch before this one (ending with %) is not stored', after_entry
+        USING ERRCODE = 'P0001';
+    END IF;
+    -- 1937072450 is 'sBuS'; the second key is the table this call resolves to.
+    PERFORM pg_advisory_xact_lock(1937072450, 'status_bus_entries'::regclass::oid::int);`;
+
+/**
  * The append, with duplicates looked for only where they can be: a batch's entries, and the batch
  * named before it, were made at \`since\` or after, so none of them is stored at or below the
  * newest position handed out before then (\`status_bus_positions\`, sampled by the bus; ten
@@ -87,16 +102,7 @@ const APPEND = `
   DECLARE
     inserted bigint;
     low bigint;
-  BEGIN
-    low := COALESCE((SELECT p.seq FROM status_bus_positions p
-                      WHERE p.at <= since - interval '10 minutes' ORDER BY p.at DESC LIMIT 1), 0);
-    IF after_entry IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM status_bus_entries e WHERE e.entry_id = after_entry AND e.seq > low) THEN
-      RAISE EXCEPTION 'status_bus_append: the batch before this one (ending with %) is not stored', after_entry
-        USING ERRCODE = 'P0001';
-    END IF;
-    -- 1937072450 is 'sBuS'; the second key is the table this call resolves to.
-    PERFORM pg_advisory_xact_lock(1937072450, 'status_bus_entries'::regclass::oid::int);
+  BEGIN${APPEND_PRELUDE}
     RETURN QUERY
       WITH r AS MATERIALIZED (
         SELECT * FROM ROWS FROM (json_to_recordset(batch) AS (

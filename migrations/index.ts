@@ -7,6 +7,7 @@ import { ScopedAppend1764000000005 } from './1764000000005-scoped-append';
 import { VoiceSessions1764000000006 } from './1764000000006-voice-sessions';
 import { A2aTasks1764000000007 } from './1764000000007-a2a-tasks';
 import { PartitionEntries1764000000008 } from './1764000000008-partition-entries';
+import { CopyAppend1764000000009 } from './1764000000009-copy-append';
 
 /**
  * The migrations of the status log, oldest first. Run them with `npx nest-status-bus migrate`,
@@ -24,6 +25,7 @@ export const STATUS_BUS_MIGRATIONS = [
   VoiceSessions1764000000006,
   A2aTasks1764000000007,
   PartitionEntries1764000000008,
+  CopyAppend1764000000009,
 ];
 
 /** The table in which the module records which of its migrations have run. */

@@ -42,6 +42,7 @@ describe('the PostgreSQL store', () => {
       'VoiceSessions1764000000006',
       'A2aTasks1764000000007',
       'PartitionEntries1764000000008',
+      'CopyAppend1764000000009',
     ]);
     const indexes = await shared.db.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'status_bus_entries' ORDER BY indexname`,
@@ -214,9 +215,11 @@ describe('the PostgreSQL store', () => {
     const metadata = JSON.parse(
       `{"__proto__": {"x": 1}, "constructor": "c", "sql": "'; DROP TABLE status_bus_entries; --", "shell": "$(rm -rf /) && \`id\`", "emoji": "🎉", "nested": {"list": [1, 2.5, -3e-7, true, null, "ü"]}}`,
     ) as Record<string, unknown>;
-    const posted = await bus.postAsync("agent'; --", 'act"ion', 'info', {
-      detail: 'line\nbreak\ttab \\ back',
-      metadata,
+    // Tabs, line ends and backslashes end or escape a field in COPY's text format, and `\.` on
+    // its own line ends COPY's data.
+    const posted = await bus.postAsync("agent'; --\t\\N", 'act"ion\r\n\\.', 'info', {
+      detail: 'line\nbreak\ttab \\ back\r\n\\.\n\\N',
+      metadata: { ...metadata, copy: 'tab\tline\ncr\r\\.\\N "quoted"' },
     });
     const [read] = await bus.recent(1);
     // Deep equality: jsonb keeps every key and value but orders object keys its own way.
@@ -382,6 +385,39 @@ describe('the PostgreSQL store', () => {
     ]);
     await shared.db.query('SELECT * FROM status_bus_append($1::json, $2::uuid)', [batch, first.id]);
     expect(await shared.db.query('SELECT 1 FROM status_bus_entries')).toHaveLength(2);
+  });
+
+  it('answers the positions the log gave a batch, even when positions were taken around it', async () => {
+    const { app, bus } = await start();
+    const backend = app.get<PostgresStatusBackend>(STATUS_BACKEND);
+    await bus.postAsync('exec', 'first', 'ok');
+    // Positions taken out of turn leave gaps between those an append is handed.
+    const [sequence] = await shared.db.query<{ name: string }>(
+      `SELECT pg_get_serial_sequence('status_bus_entries', 'seq') AS name`,
+    );
+    await shared.db.query(`ALTER SEQUENCE ${sequence!.name} INCREMENT BY 3`);
+    const batch = ['a', 'b', 'c'].map((action) => StatusEntry.create('exec', action, 'ok'));
+    const appended = await backend.append(batch);
+    const stored = await shared.db.query<{ entry_id: string; seq: string }>(
+      'SELECT entry_id, seq FROM status_bus_entries WHERE seq > 1 ORDER BY seq',
+    );
+    expect(appended.map((e) => [e.id, e.seq])).toEqual(
+      stored.map((r) => [r.entry_id, Number(r.seq)]),
+    );
+    expect(appended.map((e) => e.seq)).toEqual([4, 7, 10]);
+  });
+
+  it('appends as the release before did until the last migration has run', async () => {
+    await (await migratedDataSource(shared.db.url, STATUS_BUS_MIGRATIONS.length - 1)).destroy();
+    const { bus } = await start({ migrationsRun: false });
+    const posted = await Promise.all(
+      ['a', 'b'].map((action) => bus.postAsync('exec', action, 'ok')),
+    );
+    expect(await bus.recent(2)).toEqual(posted);
+    const [copying] = await shared.db.query<{ f: string | null }>(
+      `SELECT to_regprocedure('status_bus_append_begin(uuid[], uuid, timestamptz)')::text AS f`,
+    );
+    expect(copying!.f).toBeNull();
   });
 
   it('makes a retried append idempotent', async () => {

@@ -42,3 +42,39 @@ export function toEntry(row: EntryRow): StatusEntry {
     roomId: row.room_id,
   });
 }
+
+/** The columns {@link copyRows} writes, in its order. */
+export const COPY_COLUMNS = '(entry_id, ts, agent_id, action, status, detail, metadata, room_id)';
+
+/** What COPY's text format reads as the end of a field or a row, and its own escape. */
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
+
+function copyField(value: string): string {
+  return COPY_SPECIAL.test(value)
+    ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!)
+    : value;
+}
+
+/**
+ * Entries as the data of `COPY status_bus_entries ${COPY_COLUMNS} FROM STDIN`, in COPY's text
+ * format: a row per entry, fields separated by tabs. Validation keeps NUL and unpaired
+ * surrogates out of every field, so each encodes as it is, in UTF-8, the client encoding `pg`
+ * sets.
+ */
+export function copyRows(entries: readonly StatusEntry[]): Buffer {
+  let text = '';
+  for (const e of entries) {
+    text +=
+      `${e.id}\t${e.ts}\t${copyField(e.agentId)}\t${copyField(e.action)}\t${e.status}\t` +
+      `${copyField(e.detail)}\t${copyField(JSON.stringify(e.metadata))}\t` +
+      `${copyField(e.roomId)}\n`;
+  }
+  return Buffer.from(text, 'utf8');
+}

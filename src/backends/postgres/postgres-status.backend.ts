@@ -10,7 +10,8 @@ import { StatusBackend, StatusFilter, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import { LogPartitions } from './log-partitions';
 import { runStatusBusMigrations } from './postgres-migrations';
-import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
+import { CopyIn } from './copy-in';
+import { COLUMNS, COPY_COLUMNS, copyRows, EntryRow, toEntry } from './postgres-entry-row';
 import { PostgresNotificationListener } from './postgres-notification-listener';
 import { PostgresStatusOptions } from './postgres-status-options.interface';
 
@@ -18,6 +19,17 @@ import { PostgresStatusOptions } from './postgres-status-options.interface';
 const APPEND = 'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)';
 const APPEND_SINCE =
   'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text, $4::timestamptz)';
+
+/** The COPY of an append by COPY (migration CopyAppend1764000000009). */
+const COPY_ROWS = `COPY status_bus_entries ${COPY_COLUMNS} FROM STDIN`;
+
+/** Positions of a batch's entries, as the append answers them. */
+type Stored = { entry_id: string; seq: string | number }[];
+
+/** Whether `status_bus_append_begin` refused a batch because some of its entries are stored. */
+function isStoredAlready(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
 
 /** PostgreSQL's longest identifier, in bytes: a channel name is one. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -94,8 +106,10 @@ export function defaultChannel(schema: string): string {
  * The status log in PostgreSQL, through TypeORM and `pg`: an append-only table whose `seq` is
  * one global order shared by every instance on the database.
  *
- * Appends go through `status_bus_append`, one statement per batch, which serialises writers
- * with an advisory lock on the table and notifies the bus's channel with the newest position.
+ * Appends take an advisory lock on the table, which serialises writers, store the batch, and
+ * notify the bus's channel with the newest position: by COPY, in a transaction of its own
+ * (`status_bus_append_begin`, COPY, `status_bus_append_end`), or, before that migration ran or
+ * for a batch some of whose entries are already stored, in one call of `status_bus_append`.
  * Each instance listens on a dedicated connection, reads the table from its own position when
  * told, and polls as a fallback.
  */
@@ -113,6 +127,8 @@ export class PostgresStatusBackend extends StatusBackend {
   private channel = '';
   /** Whether the append is told when its batch was made (the partitioned log's append). */
   private windowed = false;
+  /** Whether batches are stored by COPY (once its migration ran). */
+  private copying = false;
   /** The last entry of the latest append sent and not yet answered, and when its batch was made. */
   private pendingLast: { id: string; since: number; done: Promise<unknown> } | undefined;
   private ownsDataSource = false;
@@ -173,28 +189,14 @@ export class PostgresStatusBackend extends StatusBackend {
   }
 
   override async append(entries: readonly StatusEntry[]): Promise<StatusEntry[]> {
-    const batch = JSON.stringify(
-      entries.map((e) => ({
-        entry_id: e.id,
-        ts: e.ts,
-        agent_id: e.agentId,
-        action: e.action,
-        status: e.status,
-        detail: e.detail,
-        metadata: e.metadata,
-        room_id: e.roomId,
-      })),
-    );
     let since = Infinity;
     for (const e of entries) since = Math.min(since, timestampMillis(e.ts));
-    const rows = await this.appendOnWriter(batch, entries[entries.length - 1]!.id, since).catch(
-      async (err: unknown) => {
-        // More appends than the partitions kept ready hold: partitions are added now, and the
-        // writer's retry stores the batch.
-        if (isMissingPartition(err)) await this.partitions?.cover(entries.length);
-        throw err;
-      },
-    );
+    const rows = await this.appendOnWriter(entries, since).catch(async (err: unknown) => {
+      // More appends than the partitions kept ready hold: partitions are added now, and the
+      // writer's retry stores the batch.
+      if (isMissingPartition(err)) await this.partitions?.cover(entries.length);
+      throw err;
+    });
     const seqById = new Map(rows.map((r) => [r.entry_id, Number(r.seq)]));
     if (rows.length > 0) this.partitions?.appended(Number(rows[rows.length - 1]!.seq));
     if (seqById.size < entries.length) {
@@ -218,28 +220,92 @@ export class PostgresStatusBackend extends StatusBackend {
    * the one promise every append waits on. (An `await` of a fresh promise per call let a later
    * append overtake an earlier one that was still waiting for the connection.)
    */
-  private async appendOnWriter(
-    batch: string,
-    lastId: string,
-    earliest: number,
-  ): Promise<{ entry_id: string; seq: string }[]> {
+  private async appendOnWriter(entries: readonly StatusEntry[], earliest: number): Promise<Stored> {
     const before = this.pendingLast;
     const after = before?.id ?? null;
     // Where the append looks for duplicates and for the batch before: from when the earliest
     // entry of either was made.
     const since = new Date(Math.min(earliest, before?.since ?? Infinity)).toISOString();
-    const [sql, params] = this.windowed
-      ? [APPEND_SINCE, [batch, after, this.channel, since]]
-      : [APPEND, [batch, after, this.channel]];
     const result = this.appendConnection().then((connection) =>
-      connection.query<{ entry_id: string; seq: string }>(sql, params),
+      this.copying
+        ? this.copyBatch(connection, entries, after, since)
+        : this.insertBatch(connection, entries, after, since),
     );
-    const pending = { id: lastId, since: earliest, done: result.catch(() => undefined) };
+    const pending = {
+      id: entries[entries.length - 1]!.id,
+      since: earliest,
+      done: result.catch(() => undefined),
+    };
     this.pendingLast = pending;
     void pending.done.then(() => {
       if (this.pendingLast === pending) this.pendingLast = undefined;
     });
-    return (await result).rows;
+    return result;
+  }
+
+  /** Stores a batch with one call of `status_bus_append`, which skips entries already stored. */
+  private async insertBatch(
+    connection: Client,
+    entries: readonly StatusEntry[],
+    after: string | null,
+    since: string,
+  ): Promise<Stored> {
+    const batch = JSON.stringify(
+      entries.map((e) => ({
+        entry_id: e.id,
+        ts: e.ts,
+        agent_id: e.agentId,
+        action: e.action,
+        status: e.status,
+        detail: e.detail,
+        metadata: e.metadata,
+        room_id: e.roomId,
+      })),
+    );
+    const [sql, params] = this.windowed
+      ? [APPEND_SINCE, [batch, after, this.channel, since]]
+      : [APPEND, [batch, after, this.channel]];
+    return (await connection.query<{ entry_id: string; seq: string }>(sql, params)).rows;
+  }
+
+  /**
+   * Stores a batch by COPY: `status_bus_append_begin`, the COPY and `status_bus_append_end`, sent
+   * as one query string (one round trip, one transaction). The first takes the lock and refuses
+   * a batch holding an entry already stored (a retry whose first attempt committed unanswered);
+   * that batch goes through `status_bus_append` instead, which skips those entries.
+   *
+   * The entries' positions follow one another from the position before the batch, unless
+   * something else took positions from the sequence meanwhile: then they are read back.
+   */
+  private async copyBatch(
+    connection: Client,
+    entries: readonly StatusEntry[],
+    after: string | null,
+    since: string,
+  ): Promise<Stored> {
+    const literal = (value: string) => connection.escapeLiteral(value);
+    const ids = literal(`{${entries.map((e) => e.id).join(',')}}`);
+    const copy = new CopyIn(
+      `SELECT status_bus_append_begin(${ids}::uuid[], ${after === null ? 'NULL' : literal(after)}::uuid, ` +
+        `${literal(since)}::timestamptz);\n${COPY_ROWS};\n` +
+        `SELECT status_bus_append_end(${literal(this.channel)})`,
+      copyRows(entries),
+    );
+    connection.query(copy);
+    let values: (string | null)[];
+    try {
+      ({ values } = await copy.done);
+    } catch (err) {
+      if (isStoredAlready(err)) return this.insertBatch(connection, entries, after, since);
+      throw err;
+    }
+    const [before, newest] = [values[0] ?? null, Number(values[1])];
+    if (before !== null && newest - Number(before) === entries.length)
+      return entries.map((e, i) => ({ entry_id: e.id, seq: Number(before) + 1 + i }));
+    return this.query<{ entry_id: string; seq: string }>(
+      'SELECT entry_id, seq FROM status_bus_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq',
+      [before ?? 0, newest],
+    );
   }
 
   private appendConnection(): Promise<Client> {
@@ -438,15 +504,18 @@ export class PostgresStatusBackend extends StatusBackend {
    * the bus appends to the plain table as the release before did.
    */
   private async assertSchema(): Promise<void> {
-    const rows = await this.query<{ ok: boolean; partitioned: boolean }>(
+    const rows = await this.query<{ ok: boolean; partitioned: boolean; copying: boolean }>(
       `SELECT to_regclass('status_bus_entries') IS NOT NULL
           AND to_regprocedure('status_bus_append(json, uuid, text)') IS NOT NULL
           AND to_regclass('status_bus_voice_sessions') IS NOT NULL
           AND to_regclass('status_bus_a2a_tasks') IS NOT NULL AS ok,
               to_regprocedure('status_bus_append(json, uuid, text, timestamptz)') IS NOT NULL
-                AS partitioned`,
+                AS partitioned,
+              to_regprocedure('status_bus_append_begin(uuid[], uuid, timestamptz)') IS NOT NULL
+                AS copying`,
     );
     this.windowed = rows[0]?.partitioned ?? false;
+    this.copying = this.windowed && (rows[0]?.copying ?? false);
     if (!rows[0]?.ok) {
       throw new StatusBusConfigError(
         'The status_bus_entries table is missing or not up to date. Run the migrations ' +

@@ -1,0 +1,63 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { APPEND_PRELUDE } from './1764000000008-partition-entries';
+
+/**
+ * The first statement of an append made with COPY, in the transaction that holds it. It does what
+ * `status_bus_append` does before it stores anything (the predecessor's check, the lock), then
+ * refuses the batch if any of `ids` is already stored, so that the COPY after it never stores an
+ * entry twice: the caller then appends the batch with `status_bus_append`, which skips them.
+ *
+ * It answers the sequence's last value, read under the lock: the position just before the
+ * batch's, when nothing else takes positions from the sequence (null before the first append).
+ */
+const BEGIN = `
+  CREATE OR REPLACE FUNCTION status_bus_append_begin(ids uuid[], after_entry uuid, since timestamptz)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET enable_seqscan = off
+    AS $$
+  DECLARE
+    low bigint;
+  BEGIN${APPEND_PRELUDE}
+    IF EXISTS (SELECT 1 FROM status_bus_entries d WHERE d.entry_id = ANY (ids) AND d.seq > low) THEN
+      RAISE EXCEPTION 'status_bus_append_begin: entries of this batch are already stored'
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN pg_sequence_last_value(pg_get_serial_sequence('status_bus_entries', 'seq')::regclass);
+  END $$`;
+
+/** The last statement before the commit: notifies the channel and answers the newest position. */
+const END = `
+  CREATE OR REPLACE FUNCTION status_bus_append_end(channel text)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+  DECLARE
+    newest bigint := currval(pg_get_serial_sequence('status_bus_entries', 'seq'));
+  BEGIN
+    PERFORM pg_notify(channel, newest::text);
+    RETURN newest;
+  END $$`;
+
+/**
+ * Appends by COPY: `status_bus_append_begin`, `COPY status_bus_entries … FROM STDIN` and
+ * `status_bus_append_end` in one transaction. COPY stores rows in bulk (several to a page and
+ * to a WAL record), where `INSERT … SELECT` stores them one by one after decoding the batch's
+ * JSON. Instances of the release before keep calling `status_bus_append`, which takes the same
+ * lock.
+ */
+export class CopyAppend1764000000009 implements MigrationInterface {
+  name = 'CopyAppend1764000000009';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(BEGIN);
+    await queryRunner.query(END);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP FUNCTION IF EXISTS status_bus_append_end(text)');
+    await queryRunner.query(
+      'DROP FUNCTION IF EXISTS status_bus_append_begin(uuid[], uuid, timestamptz)',
+    );
+  }
+}

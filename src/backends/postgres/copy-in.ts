@@ -1,0 +1,70 @@
+/** What of `pg`'s connection a `COPY … FROM STDIN` uses (methods of `pg` 8's `Connection`). */
+interface CopyConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
+/** What the statements of a {@link CopyIn} answered. */
+export interface CopyInResult {
+  /** The first column of every row the statements returned, in order, as text. */
+  values: (string | null)[];
+}
+
+/**
+ * A query string holding one `COPY … FROM STDIN` among other statements, sent as one simple
+ * query (one round trip, one implicit transaction: an error anywhere rolls back all of it),
+ * the COPY fed with `data`. A `pg` client queues and runs it in turn like any other query
+ * (`client.query(copy)`), calling these methods as the server answers; `done` settles with what
+ * the statements returned, or with the server's error.
+ *
+ * Written here rather than taken from `pg-copy-streams`, whose streams this does not need, so
+ * that the package depends on nothing but `pg`.
+ */
+export class CopyIn {
+  readonly done: Promise<CopyInResult>;
+  private readonly values: (string | null)[] = [];
+  private resolve!: (result: CopyInResult) => void;
+  private reject!: (err: unknown) => void;
+
+  constructor(
+    private readonly text: string,
+    private readonly data: Buffer,
+  ) {
+    this.done = new Promise<CopyInResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Awaited by whoever sent it; never an unhandled rejection meanwhile.
+    this.done.catch(() => undefined);
+  }
+
+  submit(connection: Pick<CopyConnection, 'query'>): void {
+    connection.query(this.text);
+  }
+
+  handleCopyInResponse(connection: CopyConnection): void {
+    connection.sendCopyFromChunk(this.data);
+    connection.endCopyFrom();
+  }
+
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    this.values.push(message.fields[0] ?? null);
+  }
+
+  handleReadyForQuery(): void {
+    this.resolve({ values: this.values });
+  }
+
+  /** The server's error, or the connection's when it breaks: then nothing else is called. */
+  handleError(err: unknown): void {
+    this.reject(err);
+  }
+
+  // Nothing to do for these; defined because `pg` calls one for whichever message arrives.
+  handleRowDescription(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+}
