@@ -19,14 +19,21 @@ function fill(rows: number, ts: string): string {
             FROM generate_series(1, ${rows}) AS i`;
 }
 
+/** Where the migration that partitions the log comes among the migrations. */
+const PARTITIONING = STATUS_BUS_MIGRATIONS.findIndex(
+  (m) => m.name === 'PartitionEntries1764000000008',
+);
+
 /**
  * A fresh database with the log as a plain table (`partitioned` false: the migrations before
  * partitioning) or partitioned as 30 days of retention leave it: a partition for each of the
- * last 30 days, each holding a day of entries. The plain table holds the same entries.
+ * last 30 days, each holding a day of entries. The plain table holds the same entries. The
+ * migrations after partitioning are left out of both (appending by COPY among them), so that
+ * both append alike and only the layout differs.
  */
 async function database(partitioned: boolean) {
   const db = await createTestDatabase(`bench_${partitioned ? 'parts' : 'plain'}`);
-  const count = STATUS_BUS_MIGRATIONS.length - (partitioned ? 0 : 1);
+  const count = PARTITIONING + (partitioned ? 1 : 0);
   await (await migratedDataSource(db.url, count)).destroy();
   if (partitioned) {
     await db.query('ALTER TABLE status_bus_entries DETACH PARTITION status_bus_entries_history');
@@ -174,6 +181,7 @@ export async function partitions(quick: boolean): Promise<Section> {
       unit: 'entries/s',
       baseline: { name: 'one plain table', value: plain.rate },
       target: { text: '≥ 0.95×', met: (ratio) => ratio >= 0.95 },
+      note: 'both through status_bus_append, not COPY: the layouts compared',
     },
     {
       name: 'recent(10) p50, partitioned',
