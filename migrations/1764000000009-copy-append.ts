@@ -7,8 +7,8 @@ import { APPEND_PRELUDE } from './1764000000008-partition-entries';
  * refuses the batch if any of `ids` is already stored, so that the COPY after it never stores an
  * entry twice: the caller then appends the batch with `status_bus_append`, which skips them.
  *
- * It answers the sequence's last value, read under the lock: the position just before the
- * batch's, when nothing else takes positions from the sequence (null before the first append).
+ * It answers the position before the next one the sequence hands out, read under the lock: the
+ * position just before the batch's, when nothing else takes positions from the sequence.
  */
 const BEGIN = `
   CREATE OR REPLACE FUNCTION status_bus_append_begin(ids uuid[], after_entry uuid, since timestamptz)
@@ -18,12 +18,20 @@ const BEGIN = `
     AS $$
   DECLARE
     low bigint;
+    positions regclass := pg_get_serial_sequence('status_bus_entries', 'seq')::regclass;
+    last bigint;
   BEGIN${APPEND_PRELUDE}
     IF EXISTS (SELECT 1 FROM status_bus_entries d WHERE d.entry_id = ANY (ids) AND d.seq > low) THEN
       RAISE EXCEPTION 'status_bus_append_begin: entries of this batch are already stored'
         USING ERRCODE = 'unique_violation';
     END IF;
-    RETURN pg_sequence_last_value(pg_get_serial_sequence('status_bus_entries', 'seq')::regclass);
+    last := pg_sequence_last_value(positions);
+    IF last IS NULL THEN
+      -- Never called yet (a new log, or one converted to partitions, whose sequence starts at
+      -- the next position): its next value is last_value itself.
+      EXECUTE format('SELECT last_value - 1 FROM %s', positions) INTO last;
+    END IF;
+    RETURN last;
   END $$`;
 
 /** The last statement before the commit: notifies the channel and answers the newest position. */

@@ -407,6 +407,19 @@ describe('the PostgreSQL store', () => {
     expect(appended.map((e) => e.seq)).toEqual([4, 7, 10]);
   });
 
+  it('tells an append the position before its first, on a log never appended to as on others', async () => {
+    const { bus } = await start();
+    const before = async () =>
+      (
+        await shared.db.query<{ p: string | null }>(
+          `SELECT status_bus_append_begin('{}', NULL, now()) AS p`,
+        )
+      )[0]!.p;
+    expect(await before()).toBe('0');
+    await Promise.all(['a', 'b'].map((action) => bus.postAsync('exec', action, 'ok')));
+    expect(await before()).toBe('2');
+  });
+
   it('appends as the release before did until the last migration has run', async () => {
     await (await migratedDataSource(shared.db.url, STATUS_BUS_MIGRATIONS.length - 1)).destroy();
     const { bus } = await start({ migrationsRun: false });

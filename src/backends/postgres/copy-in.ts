@@ -23,6 +23,11 @@ export interface CopyInResult {
  */
 export class CopyIn {
   readonly done: Promise<CopyInResult>;
+  /**
+   * Called once the query is settled. `pg` wraps it when the connection has a `query_timeout`,
+   * to clear its timer.
+   */
+  callback: (err?: unknown) => void = () => undefined;
   private readonly values: (string | null)[] = [];
   private resolve!: (result: CopyInResult) => void;
   private reject!: (err: unknown) => void;
@@ -53,11 +58,13 @@ export class CopyIn {
   }
 
   handleReadyForQuery(): void {
+    this.callback();
     this.resolve({ values: this.values });
   }
 
   /** The server's error, or the connection's when it breaks: then nothing else is called. */
   handleError(err: unknown): void {
+    this.callback(err);
     this.reject(err);
   }
 

@@ -299,12 +299,13 @@ export class PostgresStatusBackend extends StatusBackend {
       if (isStoredAlready(err)) return this.insertBatch(connection, entries, after, since);
       throw err;
     }
-    const [before, newest] = [values[0] ?? null, Number(values[1])];
-    if (before !== null && newest - Number(before) === entries.length)
-      return entries.map((e, i) => ({ entry_id: e.id, seq: Number(before) + 1 + i }));
+    const [before, newest] = [Number(values[0]), Number(values[1])];
+    if (newest - before === entries.length)
+      return entries.map((e, i) => ({ entry_id: e.id, seq: before + 1 + i }));
     return this.query<{ entry_id: string; seq: string }>(
-      'SELECT entry_id, seq FROM status_bus_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq',
-      [before ?? 0, newest],
+      `SELECT entry_id, seq FROM status_bus_entries
+        WHERE entry_id = ANY($1::uuid[]) AND seq > $2 AND seq <= $3`,
+      [entries.map((e) => e.id), before, newest],
     );
   }
 
