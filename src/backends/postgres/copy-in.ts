@@ -5,38 +5,32 @@ interface CopyConnection {
   endCopyFrom(): void;
 }
 
-/** What the statements of a {@link CopyIn} answered. */
-export interface CopyInResult {
-  /** The first column of every row the statements returned, in order, as text. */
-  values: (string | null)[];
-}
-
 /**
  * A query string holding one `COPY … FROM STDIN` among other statements, sent as one simple
  * query (one round trip, one implicit transaction: an error anywhere rolls back all of it),
  * the COPY fed with `data`. A `pg` client queues and runs it in turn like any other query
- * (`client.query(copy)`), calling these methods as the server answers; `done` settles with what
- * the statements returned, or with the server's error.
+ * (`client.query(copy)`), calling these methods as the server answers; `done` settles with the first
+ * column of every row the statements returned, in order, as text, or with the server's error.
  *
  * Written here rather than taken from `pg-copy-streams`, whose streams this does not need, so
  * that the package depends on nothing but `pg`.
  */
 export class CopyIn {
-  readonly done: Promise<CopyInResult>;
+  readonly done: Promise<(string | null)[]>;
   /**
    * Called once the query is settled. `pg` wraps it when the connection has a `query_timeout`,
    * to clear its timer.
    */
   callback: (err?: unknown) => void = () => undefined;
   private readonly values: (string | null)[] = [];
-  private resolve!: (result: CopyInResult) => void;
+  private resolve!: (values: (string | null)[]) => void;
   private reject!: (err: unknown) => void;
 
   constructor(
     private readonly text: string,
     private readonly data: Buffer,
   ) {
-    this.done = new Promise<CopyInResult>((resolve, reject) => {
+    this.done = new Promise<(string | null)[]>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -59,7 +53,7 @@ export class CopyIn {
 
   handleReadyForQuery(): void {
     this.callback();
-    this.resolve({ values: this.values });
+    this.resolve(this.values);
   }
 
   /** The server's error, or the connection's when it breaks: then nothing else is called. */

@@ -43,8 +43,9 @@ export function toEntry(row: EntryRow): StatusEntry {
   });
 }
 
-/** The columns {@link copyRows} writes, in its order. */
-export const COPY_COLUMNS = '(entry_id, ts, agent_id, action, status, detail, metadata, room_id)';
+/** The statement that stores what {@link copyRows} makes: its columns, in its order. */
+export const COPY_ENTRIES =
+  'COPY status_bus_entries (entry_id, ts, agent_id, action, status, detail, metadata, room_id) FROM STDIN';
 
 /** What COPY's text format reads as the end of a field or a row, and its own escape. */
 const COPY_SPECIAL = /[\\\t\n\r]/;
@@ -57,16 +58,16 @@ const COPY_ESCAPES: Record<string, string> = {
 };
 
 function copyField(value: string): string {
+  // Most fields hold none: a test first is twice as fast as a replace that finds nothing.
   return COPY_SPECIAL.test(value)
     ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!)
     : value;
 }
 
 /**
- * Entries as the data of `COPY status_bus_entries ${COPY_COLUMNS} FROM STDIN`, in COPY's text
- * format: a row per entry, fields separated by tabs. Validation keeps NUL and unpaired
- * surrogates out of every field, so each encodes as it is, in UTF-8, the client encoding `pg`
- * sets.
+ * Entries as the data of {@link COPY_ENTRIES}, in COPY's text format: a row per entry, fields
+ * separated by tabs. Validation keeps NUL and unpaired surrogates out of every field, so each
+ * encodes as it is, in UTF-8, the client encoding `pg` sets.
  */
 export function copyRows(entries: readonly StatusEntry[]): Buffer {
   let text = '';

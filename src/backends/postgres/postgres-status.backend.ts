@@ -11,7 +11,7 @@ import type { ResolvedRetention } from '../../retention/retention-options';
 import { LogPartitions } from './log-partitions';
 import { runStatusBusMigrations } from './postgres-migrations';
 import { CopyIn } from './copy-in';
-import { COLUMNS, COPY_COLUMNS, copyRows, EntryRow, toEntry } from './postgres-entry-row';
+import { COLUMNS, COPY_ENTRIES, copyRows, EntryRow, toEntry } from './postgres-entry-row';
 import { PostgresNotificationListener } from './postgres-notification-listener';
 import { PostgresStatusOptions } from './postgres-status-options.interface';
 
@@ -19,9 +19,6 @@ import { PostgresStatusOptions } from './postgres-status-options.interface';
 const APPEND = 'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)';
 const APPEND_SINCE =
   'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text, $4::timestamptz)';
-
-/** The COPY of an append by COPY (migration CopyAppend1764000000009). */
-const COPY_ROWS = `COPY status_bus_entries ${COPY_COLUMNS} FROM STDIN`;
 
 /** Positions of a batch's entries, as the append answers them. */
 type Stored = { entry_id: string; seq: string | number }[];
@@ -200,7 +197,8 @@ export class PostgresStatusBackend extends StatusBackend {
     const seqById = new Map(rows.map((r) => [r.entry_id, Number(r.seq)]));
     if (rows.length > 0) this.partitions?.appended(Number(rows[rows.length - 1]!.seq));
     if (seqById.size < entries.length) {
-      // A retried batch whose first attempt had committed: its entries are already stored.
+      // Positions the append did not answer: of entries a retried batch found stored (its first
+      // attempt had committed), or of a batch whose positions it could not tell (see copyBatch).
       const missing = entries.filter((e) => !seqById.has(e.id)).map((e) => e.id);
       const existing = await this.query<{ entry_id: string; seq: string }>(
         'SELECT entry_id, seq FROM status_bus_entries WHERE entry_id = ANY($1::uuid[])',
@@ -275,7 +273,8 @@ export class PostgresStatusBackend extends StatusBackend {
    * that batch goes through `status_bus_append` instead, which skips those entries.
    *
    * The entries' positions follow one another from the position before the batch, unless
-   * something else took positions from the sequence meanwhile: then they are read back.
+   * something else took positions from the sequence meanwhile: then it answers none, and
+   * `append` reads them back.
    */
   private async copyBatch(
     connection: Client,
@@ -287,26 +286,21 @@ export class PostgresStatusBackend extends StatusBackend {
     const ids = literal(`{${entries.map((e) => e.id).join(',')}}`);
     const copy = new CopyIn(
       `SELECT status_bus_append_begin(${ids}::uuid[], ${after === null ? 'NULL' : literal(after)}::uuid, ` +
-        `${literal(since)}::timestamptz);\n${COPY_ROWS};\n` +
+        `${literal(since)}::timestamptz);\n${COPY_ENTRIES};\n` +
         `SELECT status_bus_append_end(${literal(this.channel)})`,
       copyRows(entries),
     );
     connection.query(copy);
     let values: (string | null)[];
     try {
-      ({ values } = await copy.done);
+      values = await copy.done;
     } catch (err) {
       if (isStoredAlready(err)) return this.insertBatch(connection, entries, after, since);
       throw err;
     }
     const [before, newest] = [Number(values[0]), Number(values[1])];
-    if (newest - before === entries.length)
-      return entries.map((e, i) => ({ entry_id: e.id, seq: before + 1 + i }));
-    return this.query<{ entry_id: string; seq: string }>(
-      `SELECT entry_id, seq FROM status_bus_entries
-        WHERE entry_id = ANY($1::uuid[]) AND seq > $2 AND seq <= $3`,
-      [entries.map((e) => e.id), before, newest],
-    );
+    if (newest - before !== entries.length) return [];
+    return entries.map((e, i) => ({ entry_id: e.id, seq: before + 1 + i }));
   }
 
   private appendConnection(): Promise<Client> {
