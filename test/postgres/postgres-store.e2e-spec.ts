@@ -595,6 +595,28 @@ describe('the PostgreSQL store', () => {
     expect(dataSource.isInitialized).toBe(false);
   });
 
+  it('leaves no timer running after an append when the connection has a query_timeout', async () => {
+    // pg times every query on such a connection, and clears the timer through the query's
+    // callback: an append that never called it left one running for query_timeout each.
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: shared.db.url,
+      extra: { query_timeout: 60_000 },
+    });
+    await dataSource.initialize();
+    const { app, bus } = await startBusApp({ postgres: { dataSource, migrationsRun: true } });
+    try {
+      await bus.postAsync('exec', 'warm-up', 'ok');
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+      for (let i = 0; i < 30; i++) await bus.postAsync('exec', `step ${i}`, 'ok');
+      expect(timers() - before).toBeLessThan(10);
+    } finally {
+      await app.close();
+      await dataSource.destroy();
+    }
+  });
+
   it('keeps writing the JSONL audit trail beside the database', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'status-bus-audit-')), 'audit.jsonl');
     const { bus } = await start();
