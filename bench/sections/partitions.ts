@@ -1,8 +1,11 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { STATUS_BACKEND, StatusBusModuleOptions, StatusBusService } from '../../src';
-import { STATUS_BUS_MIGRATIONS } from '../../src/postgres';
 import type { PostgresStatusBackend } from '../../src/postgres';
-import { createTestDatabase, migratedDataSource } from '../../test/support/test-database';
+import {
+  createTestDatabase,
+  migratedDataSource,
+  migrationsBefore,
+} from '../../test/support/test-database';
 import { startBus } from '../bus-app';
 import { latencies, now, progress, Row, Section } from '../measure';
 
@@ -19,11 +22,6 @@ function fill(rows: number, ts: string): string {
             FROM generate_series(1, ${rows}) AS i`;
 }
 
-/** Where the migration that partitions the log comes among the migrations. */
-const PARTITIONING = STATUS_BUS_MIGRATIONS.findIndex(
-  (m) => m.name === 'PartitionEntries1764000000008',
-);
-
 /**
  * A fresh database with the log as a plain table (`partitioned` false: the migrations before
  * partitioning) or partitioned as 30 days of retention leave it: a partition for each of the
@@ -33,7 +31,7 @@ const PARTITIONING = STATUS_BUS_MIGRATIONS.findIndex(
  */
 async function database(partitioned: boolean) {
   const db = await createTestDatabase(`bench_${partitioned ? 'parts' : 'plain'}`);
-  const count = PARTITIONING + (partitioned ? 1 : 0);
+  const count = migrationsBefore('PartitionEntries1764000000008') + (partitioned ? 1 : 0);
   await (await migratedDataSource(db.url, count)).destroy();
   if (partitioned) {
     await db.query('ALTER TABLE status_bus_entries DETACH PARTITION status_bus_entries_history');

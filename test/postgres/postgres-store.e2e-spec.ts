@@ -20,7 +20,7 @@ import {
 import { PostgresStatusBackend } from '../../src/postgres';
 import { eventually, startBusApp } from '../support/bus-app';
 import { sharedDatabase } from '../support/shared-database';
-import { migratedDataSource } from '../support/test-database';
+import { migratedDataSource, migrationsBefore } from '../support/test-database';
 
 describe('the PostgreSQL store', () => {
   const shared = sharedDatabase('store');
@@ -421,7 +421,9 @@ describe('the PostgreSQL store', () => {
   });
 
   it('appends as the release before did until the last migration has run', async () => {
-    await (await migratedDataSource(shared.db.url, STATUS_BUS_MIGRATIONS.length - 1)).destroy();
+    await (
+      await migratedDataSource(shared.db.url, migrationsBefore('CopyAppend1764000000009'))
+    ).destroy();
     const { bus } = await start({ migrationsRun: false });
     const posted = await Promise.all(
       ['a', 'b'].map((action) => bus.postAsync('exec', action, 'ok')),

@@ -39,6 +39,13 @@ async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** How many of the bus's migrations come before the one named `name`: a schema as it was then. */
+export function migrationsBefore(name: string): number {
+  const index = STATUS_BUS_MIGRATIONS.findIndex((m) => m.name === name);
+  if (index < 0) throw new Error(`migrationsBefore: the bus has no migration named ${name}`);
+  return index;
+}
+
 /**
  * A data source on `url` that knows the bus's migrations (all, or the first `count`), already
  * migrated; the caller destroys it.
