@@ -21,6 +21,8 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // A promise rejected with nobody to handle it fails the test it happened in (production crashes).
+  setupFilesAfterEnv: ['<rootDir>/test/support/unhandled-rejections.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,

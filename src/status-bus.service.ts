@@ -20,6 +20,7 @@ import {
   StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
 import { textProblem } from './entry/status-entry.validation';
+import { checkUnreserved, POST_RESERVED } from './entry/reserved-actions';
 import { describeValue } from './errors/describe-value';
 import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
 import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
@@ -131,11 +132,26 @@ export class StatusBusService
    * Posts an entry and returns at once; storing and delivery follow in the background, in
    * post order. Safe from any context, including constructors and `onModuleInit`.
    * @returns the entry; its `seq` is set on the stored copy that subscribers receive
-   * @throws InvalidStatusEntryError for an invalid argument, naming it
+   * @throws InvalidStatusEntryError for an invalid argument, naming it, and for an action in a
+   * namespace reserved for the bus's own parts (`a2a.`)
    * @throws StatusBufferFullError when `maxBufferedEntries` entries already wait to be stored
    * @throws StatusBusClosedError after `close()`
    */
   post(agentId: string, action: string, status: StatusLevel, options?: PostOptions): StatusEntry {
+    checkUnreserved(action);
+    return this[POST_RESERVED](agentId, action, status, options);
+  }
+
+  /**
+   * @internal `post` without the refusal of reserved namespaces, for the bus's own parts (the
+   * key is not exported from the package).
+   */
+  [POST_RESERVED](
+    agentId: string,
+    action: string,
+    status: StatusLevel,
+    options?: PostOptions,
+  ): StatusEntry {
     const entry = this.createEntry('post', agentId, action, status, options);
     this.log.append('post', entry);
     if (this.log.tellsPosted) this.log.tell((i) => i.posted?.(entry));
@@ -166,6 +182,7 @@ export class StatusBusService
     let entry: StatusEntry;
     let placed: StatusEntry | Queued;
     try {
+      checkUnreserved(action);
       entry = this.createEntry('postAsync', agentId, action, status, options);
       // Stored now when it can be (an in-process store with nothing ahead of it): the caller
       // waits for it anyway, and in the background it would cost more hand-overs than the store.

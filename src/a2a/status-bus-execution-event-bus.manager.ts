@@ -15,6 +15,7 @@ import {
 } from '@nestjs/common';
 import type { Unsubscribe } from '../delivery/status-subscriber';
 import type { StatusEntry } from '../entry/status-entry';
+import { POST_RESERVED } from '../entry/reserved-actions';
 import { describeValue } from '../errors/describe-value';
 import { StatusBusService } from '../status-bus.service';
 import { BoundedMap } from '../util/bounded-map';
@@ -26,6 +27,7 @@ import {
   A2A_SEQ_KEY,
   contextIdOf,
   eventOfEntry,
+  failureOf,
   postOfEvent,
   taskIdOf,
 } from './task-event.entry';
@@ -94,7 +96,7 @@ export class StatusBusExecutionEventBusManager
   async onApplicationShutdown(): Promise<void> {
     await this.unsubscribe?.();
     for (const channels of [...this.channels.values()]) {
-      for (const channel of [...channels]) channel.finished();
+      for (const channel of [...channels]) channel.end();
     }
   }
 
@@ -108,7 +110,7 @@ export class StatusBusExecutionEventBusManager
 
   cleanupByTaskId(taskId: string, context?: ServerCallContext): void {
     const channels = this.channels.get(keyOf(tenantOf(context), taskId));
-    for (const channel of [...(channels ?? [])]) channel.finished();
+    for (const channel of [...(channels ?? [])]) channel.end();
   }
 
   settleByTaskId(taskId: string, eventBus: ExecutionEventBus): boolean {
@@ -143,7 +145,7 @@ export class StatusBusExecutionEventBusManager
       this.endWaiters.set(key, waiters);
     });
     const place = this.places.get(key);
-    this.bus.post(this.options.agentId, A2A_ACTIONS.cancel, 'pending', {
+    this.bus[POST_RESERVED](this.options.agentId, A2A_ACTIONS.cancel, 'pending', {
       detail: `cancel of task ${taskId} requested`,
       metadata: tenant ? { task_id: taskId, tenant } : { task_id: taskId },
       roomId: place?.room,
@@ -151,7 +153,38 @@ export class StatusBusExecutionEventBusManager
     return ended;
   }
 
+  /**
+   * Stores `event`. Never throws: it is called from executors and from the SDK's own `.catch`
+   * handlers, where a throw is an unhandled rejection that ends the process. An event the bus
+   * cannot store fails its task instead ({@link failureOf}); one that cannot even be placed in
+   * a task is logged and dropped.
+   */
   publish(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined {
+    const taskId = taskIdOf(event) ?? channel.taskId;
+    try {
+      return this.store(channel, event);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const contextId = contextIdOf(event) ?? channel.contextId;
+      this.logger.error(
+        `Task ${taskId}: its ${event.kind} event could not be stored (${reason})` +
+          (contextId === undefined ? '; it is dropped.' : '; the task is failed instead.'),
+      );
+      if (contextId === undefined) return undefined;
+      try {
+        return this.store(channel, failureOf(event, taskId, contextId, reason));
+      } catch (again) {
+        this.logger.error(
+          `Task ${taskId}: its failure could not be stored either ` +
+            `(${again instanceof Error ? again.message : String(again)}).`,
+        );
+        return undefined;
+      }
+    }
+  }
+
+  /** Stores `event` as an entry of its task's room; throws what the bus throws. */
+  private store(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined {
     const taskId = taskIdOf(event) ?? channel.taskId;
     const tenant = channel.tenant;
     const key = keyOf(tenant, taskId);
@@ -169,7 +202,7 @@ export class StatusBusExecutionEventBusManager
     const room = this.options.room({ taskId, contextId, tenant });
     this.places.set(key, { room, contextId });
     const post = postOfEvent(event, taskId, contextId, tenant);
-    const entry = this.bus.post(this.options.agentId, post.action, post.status, {
+    const entry = this.bus[POST_RESERVED](this.options.agentId, post.action, post.status, {
       detail: post.detail,
       metadata: post.metadata,
       roomId: room,

@@ -86,8 +86,18 @@ export class TaskEventChannel implements ExecutionEventBus {
     return this;
   }
 
-  /** Tells the `finished` listeners that no more events come, and stops receiving. */
+  /**
+   * The publisher is done: no more events come from it (the SDK's executors call this right
+   * after their last publish). Its own events reach the channel through the log, so some may
+   * still be on their way; the `finished` listeners are told once they have all arrived, as
+   * with {@link settle}.
+   */
   finished(): void {
+    this.settle();
+  }
+
+  /** Tells the `finished` listeners that no more events come, and stops receiving, now. */
+  end(): void {
     if (this.ended) return;
     this.ended = true;
     this.hub.detach(this);
@@ -103,7 +113,7 @@ export class TaskEventChannel implements ExecutionEventBus {
    */
   settle(): void {
     this.settled = true;
-    if (this.pending.size === 0 || !this.attached) this.finished();
+    if (this.pending.size === 0 || !this.attached) this.end();
   }
 
   /** Holds what arrives live while the channel catches up from the log, until {@link caughtUp}. */
@@ -135,7 +145,7 @@ export class TaskEventChannel implements ExecutionEventBus {
     if (this.ended || seq <= this.after) return;
     this.after = seq;
     this.call(this.eventListeners, event);
-    if (this.pending.delete(entry.id) && this.settled && this.pending.size === 0) this.finished();
+    if (this.pending.delete(entry.id) && this.settled && this.pending.size === 0) this.end();
   }
 
   private listen(eventName: ExecutionEventName, listener: Listener, once: boolean): this {
@@ -157,7 +167,7 @@ export class TaskEventChannel implements ExecutionEventBus {
     if (!this.attached || this.eventListeners.size > 0 || this.finishedListeners.size > 0) return;
     this.attached = false;
     this.hub.detach(this);
-    if (this.settled) this.finished();
+    if (this.settled) this.end();
   }
 
   /** Calls each listener; one that throws is logged and holds up none of the others. */

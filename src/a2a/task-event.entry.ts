@@ -1,4 +1,12 @@
-import { Part, StreamResponse, TaskState, taskStateToJSON } from '@a2a-js/sdk';
+import {
+  Part,
+  StreamResponse,
+  Task,
+  TaskState,
+  taskStateToJSON,
+  TaskStatusUpdateEvent,
+} from '@a2a-js/sdk';
+import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutionEvent } from '@a2a-js/sdk/server';
 import type { StatusEntry } from '../entry/status-entry';
 import type { StatusLevel } from '../entry/status-level';
@@ -84,6 +92,35 @@ export function eventOfEntry(entry: StatusEntry): AgentExecutionEvent | undefine
   const data = payload.value as { metadata?: Record<string, unknown> };
   data.metadata = { ...data.metadata, [A2A_SEQ_KEY]: entry.seq };
   return { kind: payload.$case, data } as AgentExecutionEvent;
+}
+
+/**
+ * What stands on the bus in place of an event it could not store (too large, say): the task
+ * failed, saying why. A task or message event becomes a failed task, which the SDK records even
+ * when nothing of the task was stored before; an update becomes a failed status update. Kept
+ * small (no history, no artifacts) so that it can be stored where the event could not.
+ */
+export function failureOf(
+  event: AgentExecutionEvent,
+  taskId: string,
+  contextId: string,
+  reason: string,
+): AgentExecutionEvent {
+  const status = {
+    state: 'TASK_STATE_FAILED',
+    timestamp: new Date().toISOString(),
+    message: {
+      messageId: `${taskId}-not-stored-${Date.now()}`,
+      taskId,
+      contextId,
+      role: 'ROLE_AGENT',
+      parts: [{ text: `The task's ${event.kind} event could not be stored: ${reason}` }],
+    },
+  };
+  if (event.kind === 'task' || event.kind === 'message') {
+    return AgentEvent.task(Task.fromJSON({ id: taskId, contextId, status }));
+  }
+  return AgentEvent.statusUpdate(TaskStatusUpdateEvent.fromJSON({ taskId, contextId, status }));
 }
 
 /** The task state an event reports, if any. */

@@ -5,7 +5,7 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { STATUS_ADMIN_OPTIONS } from './status-admin.constants';
@@ -33,6 +33,7 @@ export class StatusAdminGuard implements CanActivate {
   constructor(
     @Inject(STATUS_ADMIN_OPTIONS) options: ResolvedStatusAdminOptions,
     private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
   ) {
     this.expected = options.token === undefined ? undefined : digest(options.token);
   }
@@ -44,6 +45,13 @@ export class StatusAdminGuard implements CanActivate {
       UNAUTHORIZED_REQUESTS.add(request);
       return true;
     }
+    // A 401 must say how to authenticate (RFC 9110 §11.6.1); through the adapter, which sets
+    // headers the way its platform does.
+    this.adapterHost.httpAdapter.setHeader(
+      context.switchToHttp().getResponse(),
+      'WWW-Authenticate',
+      'Bearer realm="nest-status-bus"',
+    );
     throw new UnauthorizedException('A valid "Authorization: Bearer <token>" header is required');
   }
 

@@ -170,6 +170,87 @@ describe.each(['express', 'fastify'] as const)(
       await client.close();
     });
 
+    it('MCP: post_status and POST /status refuse the reserved a2a. namespace, storing nothing', async () => {
+      const client = await mcpClient(url);
+      const forged = await client.callTool({
+        name: 'post_status',
+        arguments: {
+          agent_id: 'intruder',
+          action: 'a2a.status',
+          status: 'completed',
+          metadata: { task_id: 't-1', tenant: 'other', a2a_state: 'TASK_STATE_COMPLETED' },
+        },
+      });
+      expect(forged.isError).toBe(true);
+      expect((forged.content as { text: string }[])[0]!.text).toMatch(/action .*'a2a\.'.*reserved/);
+      const rest = await fetch(`${url}/status`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ agent_id: 'intruder', action: 'a2a.cancel', status: 'pending' }),
+      });
+      expect(rest.status).toBe(400);
+      expect(await rest.text()).toMatch(/action .*'a2a\.'.*reserved/);
+      expect(await bus.recent(10)).toEqual([]);
+      await client.close();
+    });
+
+    it('MCP: post_status keeps a metadata key named __proto__ as data (Fastify refuses the body)', async () => {
+      const client = await mcpClient(url);
+      const metadata = JSON.parse('{"__proto__":{"polluted":true},"plain":1}') as object;
+      const call = client.callTool({
+        name: 'post_status',
+        arguments: { agent_id: 'exec', action: 'odd', status: 'info', metadata },
+      });
+      if (platform === 'fastify') {
+        // Fastify's JSON parser refuses such keys outright (its protoAction default): refused
+        // whole, never stored without them.
+        await expect(call).rejects.toThrow(/400.*not valid JSON/);
+        expect(await bus.recent(1)).toEqual([]);
+        return client.close();
+      }
+      expect((await call).isError).toBeFalsy();
+      const [stored] = await bus.recent(1);
+      expect(JSON.stringify(stored!.metadata)).toBe('{"__proto__":{"polluted":true},"plain":1}');
+      expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+      await client.close();
+    });
+
+    it('MCP: read_progress refuses an after_seq beyond the head instead of echoing it as last_seq', async () => {
+      await bus.postAsync('exec', 'a', 'info');
+      const head = (await bus.postAsync('exec', 'b', 'info')).seq!;
+      const client = await mcpClient(url);
+      const beyond = await client.callTool({
+        name: 'read_progress',
+        arguments: { after_seq: 1_000_000 },
+      });
+      expect(beyond.isError).toBe(true);
+      expect((beyond.content as { text: string }[])[0]!.text).toMatch(
+        new RegExp(`after_seq is 1000000, beyond the newest position ${head}`),
+      );
+      const atHead = await client.callTool({ name: 'read_progress', arguments: { after_seq: head } });
+      expect(atHead.structuredContent).toEqual({ entries: [], last_seq: head });
+      await client.close();
+    });
+
+    it('MCP: GET and DELETE are 405 with Allow: POST; a 401 says how to authenticate; no listChanged', async () => {
+      for (const method of ['GET', 'DELETE']) {
+        const response = await fetch(`${url}/status/mcp`, { method, headers: auth });
+        expect([method, response.status, response.headers.get('allow')]).toEqual([
+          method,
+          405,
+          'POST',
+        ]);
+      }
+      const unauthorized = await fetch(`${url}/status/mcp`, { method: 'POST', body: '{}' });
+      expect(unauthorized.status).toBe(401);
+      expect(unauthorized.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+      const client = await mcpClient(url);
+      const capabilities = client.getServerCapabilities()!;
+      expect(capabilities.tools?.listChanged).not.toBe(true);
+      expect(capabilities.resources?.listChanged).not.toBe(true);
+      await client.close();
+    });
+
     it('refuses both without the token (401), and a bad run input (400), storing nothing', async () => {
       await expect(mcpClient(url, {})).rejects.toThrow(/401/);
       const run = await fetch(`${url}/status/ag-ui`, {

@@ -56,10 +56,20 @@ export function createStatusMcpController(path: string): Type<unknown> {
       await transport.handleRequest(http.request, http.response, body);
     }
 
-    /** A stateless server has no stream to open and no session to end. */
+    /** A stateless server has no stream to open. */
     @Get('mcp')
+    refuseStream(@Req() request: unknown, @Res() response: unknown): void {
+      this.refuse(request, response);
+    }
+
+    /** A stateless server has no session to end. */
     @Delete('mcp')
-    refuse(@Req() request: unknown, @Res() response: unknown): void {
+    refuseDelete(@Req() request: unknown, @Res() response: unknown): void {
+      this.refuse(request, response);
+    }
+
+    // One route per decorated handler: two method decorators on one handler register one.
+    private refuse(request: unknown, response: unknown): void {
       const http = rawHttp(request, response);
       http.takeOver();
       http.response.writeHead(HttpStatus.METHOD_NOT_ALLOWED, {

@@ -58,7 +58,14 @@ const postStatusInput = {
   action: z.string().describe('What was done'),
   status: z.string().describe(`One of ${STATUS_LEVELS.join(', ')}`),
   detail: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  // Not z.record: it copies the object by assignment, which turns a "__proto__" key into a
+  // prototype and loses it. The bus's own validation copies metadata safely, keeping it as data.
+  metadata: z
+    .unknown()
+    .refine(isObject, { message: 'metadata must be a JSON object' })
+    .meta({ type: 'object' })
+    .describe('Anything else, as JSON')
+    .optional(),
   room_id: z.string().optional().describe('The conversation; default when left out'),
 };
 
@@ -66,6 +73,10 @@ const postStatusInput = {
 export interface StatusMcpOptions {
   /** List and accept `post_status` (the admin API's `allowPost`). */
   allowPost: boolean;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The newest position the store holds, `0` when empty. */
@@ -122,6 +133,15 @@ export function createStatusMcpServer(bus: StatusBusService, options: StatusMcpO
         // Read first: every entry up to it is visible, so a reader that got fewer than `limit`
         // entries has seen everything up to it.
         const newest = await head(bus);
+        // A position the bus never handed out: echoing it back as last_seq would make the client
+        // skip every entry up to it once the log gets there.
+        if (args.after_seq !== undefined && args.after_seq > newest) {
+          throw new InvalidStatusQueryError(
+            'after_seq',
+            `is ${args.after_seq}, beyond the newest position ${newest}: pass a last_seq this ` +
+              'bus answered, or leave after_seq out to read the latest entries',
+          );
+        }
         const entries =
           args.after_seq === undefined
             ? await bus.recent(limit, filter)
@@ -197,5 +217,11 @@ export function createStatusMcpServer(bus: StatusBusService, options: StatusMcpO
       };
     },
   );
+  // Stateless: a server lives for one request, so it can never tell a client that its lists
+  // changed, and says so (the SDK advertises listChanged as it registers them).
+  server.server.registerCapabilities({
+    tools: { listChanged: false },
+    resources: { listChanged: false },
+  });
   return server;
 }

@@ -1,0 +1,30 @@
+import { InvalidStatusEntryError } from '../errors/status-bus.errors';
+
+/**
+ * Action namespaces only the bus's own parts write. A part that reads entries of its namespace
+ * acts on them as its own records (the A2A part applies `a2a.*` entries as the events of its
+ * tasks), so an entry there posted by anyone else would be a forgery: every public door
+ * (`post`, `postAsync`, and through them the admin API and MCP) refuses them, on every instance,
+ * whether or not that instance wires the part: another instance on the same store may.
+ */
+export const RESERVED_ACTION_NAMESPACES: readonly string[] = Object.freeze(['a2a.']);
+
+/**
+ * The key of `StatusBusService`'s method that posts in a reserved namespace. Not exported from
+ * the package: only the bus's own parts hold it.
+ */
+export const POST_RESERVED = Symbol('nest-status-bus:post-reserved');
+
+/** Refuses an action in a reserved namespace, naming it. */
+export function checkUnreserved(action: unknown): void {
+  if (typeof action !== 'string') return; // Left to validation to refuse, naming the field.
+  for (const namespace of RESERVED_ACTION_NAMESPACES) {
+    if (action.startsWith(namespace)) {
+      throw new InvalidStatusEntryError(
+        'action',
+        `is in the namespace '${namespace}', reserved for entries the bus's own parts write ` +
+          '(A2A task events); post under another action name',
+      );
+    }
+  }
+}
