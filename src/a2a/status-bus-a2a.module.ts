@@ -1,6 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { DefaultRequestHandler } from '@a2a-js/sdk/server';
-import type { AgentExecutor } from '@a2a-js/sdk/server';
+import type { AgentExecutor, TaskStore } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import {
   DynamicModule,
@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { StatusBusConfigError } from '../errors/status-bus.errors';
+import { a2aParseErrors, a2aRequests, a2aStreamIds } from './a2a-http-edge';
 import { refuse, resolveA2aBusOptions, STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
 import { StatusBusA2aAsyncOptions, StatusBusA2aOptions } from './status-bus-a2a-options.interface';
 import { StatusBusAgentExecutor } from './status-bus-agent-executor';
@@ -99,6 +100,7 @@ class A2aRoutes implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(STATUS_BUS_A2A_MODULE_OPTIONS) private readonly options: ResolvedAgentOptions,
     @Inject(STATUS_BUS_A2A_HANDLER) private readonly handler: DefaultRequestHandler,
+    private readonly manager: StatusBusExecutionEventBusManager,
   ) {}
 
   onModuleInit(): void {
@@ -114,7 +116,13 @@ class A2aRoutes implements OnModuleInit {
     const app = adapter.getInstance<{ use(path: string, handler: unknown): void }>();
     const { path, cardPath, userBuilder } = this.options;
     app.use(cardPath, agentCardHandler({ agentCardProvider: () => this.handler.getAgentCard() }));
+    app.use(path, a2aRequests());
+    app.use(
+      path,
+      a2aStreamIds((headers) => this.manager.requestEnded(headers)),
+    );
     app.use(path, jsonRpcHandler({ requestHandler: this.handler, userBuilder }));
+    app.use(path, a2aParseErrors());
   }
 }
 
@@ -168,9 +176,17 @@ export class StatusBusA2aModule {
             const { executor } = options;
             const agent =
               typeof executor === 'function' ? await moduleRef.create(executor) : executor;
+            // The SDK reads tasks through the manager, which starts a resubscription where the
+            // task it is sent stands.
+            const tasks: TaskStore = {
+              save: (task, context) => store.save(task, context),
+              list: (params, context) => store.list(params, context),
+              load: async (taskId, context) =>
+                manager.loaded(taskId, context, await store.load(taskId, context)),
+            };
             return new DefaultRequestHandler(
               options.agentCard,
-              store,
+              tasks,
               new StatusBusAgentExecutor(agent, manager, store),
               manager,
               undefined,

@@ -1,4 +1,5 @@
 import { RequestMalformedError } from '@a2a-js/sdk/errors';
+import type { Task } from '@a2a-js/sdk';
 import type {
   AgentExecutionEvent,
   ExecutionEventBus,
@@ -28,6 +29,7 @@ import {
   contextIdOf,
   eventOfEntry,
   failureOf,
+  positionOf,
   postOfEvent,
   taskIdOf,
 } from './task-event.entry';
@@ -76,6 +78,15 @@ export class StatusBusExecutionEventBusManager
   private readonly places = new BoundedMap<string, TaskPlace>(10_000);
   private readonly endWaiters = new Map<string, Set<() => void>>();
   private readonly cancelListeners = new Set<CancelListener>();
+  /**
+   * Per call, the tasks the store answered to it: a resubscription starts where the task the
+   * client was sent stands (the SDK loads it before a cancel, after opening a resubscription).
+   */
+  private readonly loads = new WeakMap<ServerCallContext, Map<string, Task | undefined>>();
+  /** Resubscriptions waiting for the store's answer to their call. */
+  private readonly waiting = new Set<TaskEventChannel>();
+  /** Per request (its headers object, which its call context holds), the channels it follows. */
+  private readonly following = new WeakMap<object, Set<TaskEventChannel>>();
   /** The last position the bus has delivered here. */
   private position = 0;
   private unsubscribe: Unsubscribe | undefined;
@@ -104,8 +115,61 @@ export class StatusBusExecutionEventBusManager
     return this.open(taskId, context, this.position);
   }
 
+  /**
+   * A channel that follows a task from where the client stands: after its `Last-Event-ID`, or
+   * without one after the task the store answers to the same call (its `status_bus_seq`), so
+   * that the events after that snapshot follow it, none skipped. Nothing is read from the log
+   * before the store has answered: a task the caller may not see, or that does not exist,
+   * costs no read.
+   */
   getByTaskId(taskId: string, context?: ServerCallContext): ExecutionEventBus | undefined {
-    return this.open(taskId, context, lastEventId(context) ?? this.position);
+    lastEventId(context); // A malformed header is refused before anything is opened.
+    const channel = this.open(taskId, context, undefined);
+    const headers = headersOf(context);
+    if (headers) {
+      const channels = this.following.get(headers) ?? new Set();
+      channels.add(channel);
+      this.following.set(headers, channels);
+    }
+    const loaded = context && this.loads.get(context);
+    if (loaded?.has(taskId)) this.start(channel, loaded.get(taskId));
+    else this.waiting.add(channel);
+    return channel;
+  }
+
+  /**
+   * The store's answer to a call, on its way to the SDK: starts the call's resubscription to
+   * the task there. A `Last-Event-ID` beyond the newest position on the bus is refused: it was
+   * never sent, and following from it would skip every entry up to it.
+   */
+  async loaded(
+    taskId: string,
+    context: ServerCallContext,
+    task: Task | undefined,
+  ): Promise<Task | undefined> {
+    const channels = [...this.waiting].filter((c) => c.context === context && c.taskId === taskId);
+    const resume = lastEventId(context);
+    if (channels.length > 0 && resume !== undefined && resume > this.position) {
+      const head = await this.head();
+      if (resume > head) {
+        for (const channel of channels) this.start(channel, undefined);
+        throw new RequestMalformedError(
+          `Last-Event-ID ${resume} is beyond the newest position on the bus (${head}): resume ` +
+            `from the id of the last event received.`,
+        );
+      }
+    }
+    const tasks = this.loads.get(context) ?? new Map<string, Task | undefined>();
+    tasks.set(taskId, task);
+    this.loads.set(context, tasks);
+    for (const channel of channels) this.start(channel, task);
+    return task;
+  }
+
+  /** The request of `headers` has ended (its client may have left): its followers end. */
+  requestEnded(headers: object): void {
+    for (const channel of this.following.get(headers) ?? []) channel.end();
+    this.following.delete(headers);
   }
 
   cleanupByTaskId(taskId: string, context?: ServerCallContext): void {
@@ -215,20 +279,39 @@ export class StatusBusExecutionEventBusManager
     const channels = this.channels.get(key) ?? new Set();
     channels.add(channel);
     this.channels.set(key, channels);
-    if (channel.after < this.position) void this.catchUp(channel);
+    if (channel.after !== undefined) void this.catchUp(channel);
   }
 
   detach(channel: TaskEventChannel): void {
+    this.waiting.delete(channel);
     const key = keyOf(channel.tenant, channel.taskId);
     const channels = this.channels.get(key);
     channels?.delete(channel);
     if (channels?.size === 0) this.channels.delete(key);
   }
 
+  /**
+   * Starts a resubscription after its `Last-Event-ID`, or else after the position of `task` as
+   * the client is sent it; ends it when there is no such task for the caller.
+   */
+  private start(channel: TaskEventChannel, task: Task | undefined): void {
+    this.waiting.delete(channel);
+    if (!task) return channel.end();
+    channel.after = lastEventId(channel.context) ?? positionOf(task.metadata);
+    channel.contextId ??= task.contextId || undefined;
+    if (channel.listening) void this.catchUp(channel);
+  }
+
+  /** The newest position in the store, `0` when empty. */
+  private async head(): Promise<number> {
+    const [last] = await this.bus.recent(1);
+    return Math.max(this.position, last?.seq ?? 0);
+  }
+
   private open(
     taskId: string,
     context: ServerCallContext | undefined,
-    after: number,
+    after: number | undefined,
   ): TaskEventChannel {
     const tenant = tenantOf(context);
     const place = this.places.get(keyOf(tenant, taskId));
@@ -239,7 +322,7 @@ export class StatusBusExecutionEventBusManager
   private route(entry: StatusEntry): void {
     const seq = entry.seq!;
     if (seq > this.position) this.position = seq;
-    if (!entry.action.startsWith('a2a.')) return;
+    if (!this.isOwn(entry)) return;
     const {
       task_id: taskId,
       tenant = '',
@@ -264,21 +347,37 @@ export class StatusBusExecutionEventBusManager
   }
 
   /**
+   * Whether the entry is one this agent's part wrote: only those are task events. The bus's
+   * public doors refuse the `a2a.` namespace, so nobody else can write one; the agent id keeps
+   * two agents on one bus apart.
+   */
+  private isOwn(entry: StatusEntry): boolean {
+    return entry.action.startsWith('a2a.') && entry.agentId === this.options.agentId;
+  }
+
+  /**
    * Delivers to `channel` the task's events it missed (after its position), from the log, then
    * what arrived live meanwhile: in order, none twice.
    */
   private async catchUp(channel: TaskEventChannel): Promise<void> {
     channel.holdLive();
-    const place = this.places.get(keyOf(channel.tenant, channel.taskId));
-    const filter = place ? { roomId: place.room } : {};
-    let from = channel.after;
+    let from = channel.after!;
+    // Everything after it reaches the channel live.
+    if (from >= this.position) return channel.caughtUp();
+    const { taskId, tenant, contextId } = channel;
+    const room =
+      this.places.get(keyOf(tenant, taskId))?.room ??
+      (contextId === undefined ? undefined : this.options.room({ taskId, contextId, tenant }));
+    const filter = room === undefined ? {} : { roomId: room };
     try {
       for (;;) {
         const page = await this.bus.entriesAfter(from, PAGE, filter);
+        // A channel ended meanwhile (its client left) reads no further.
+        if (channel.closed) return;
         for (const entry of page) {
           from = entry.seq!;
           const { task_id: taskId, tenant = '' } = entry.metadata;
-          if (entry.action === A2A_ACTIONS.cancel) continue;
+          if (!this.isOwn(entry) || entry.action === A2A_ACTIONS.cancel) continue;
           if (taskId !== channel.taskId || tenant !== channel.tenant) continue;
           const event = eventOfEntry(entry);
           if (event) channel.replay(entry, event);
@@ -287,7 +386,7 @@ export class StatusBusExecutionEventBusManager
       }
     } catch (err) {
       this.logger.warn(
-        `Task ${channel.taskId}: its events after ${A2A_SEQ_KEY} ${channel.after} could not be ` +
+        `Task ${channel.taskId}: its events after ${A2A_SEQ_KEY} ${from} could not be ` +
           `read back (${err instanceof Error ? err.message : String(err)}); following it from now.`,
       );
     } finally {
@@ -300,14 +399,19 @@ function keyOf(tenant: string, taskId: string): string {
   return `${tenant}\u0000${taskId}`;
 }
 
+/** The headers of the request a call came in on (the SDK's transports put them in its state). */
+function headersOf(context: ServerCallContext | undefined): object | undefined {
+  const headers: unknown = context?.state.get('headers');
+  return typeof headers === 'object' && headers !== null ? headers : undefined;
+}
+
 function tenantOf(context: ServerCallContext | undefined): string {
   return context?.tenant ?? '';
 }
 
 /** The `Last-Event-ID` header of the call: the position to resume after. */
 function lastEventId(context: ServerCallContext | undefined): number | undefined {
-  const headers = context?.state.get('headers') as Record<string, unknown> | undefined;
-  const value = headers?.['last-event-id'];
+  const value = (headersOf(context) as Record<string, unknown> | undefined)?.['last-event-id'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) {
     throw new RequestMalformedError(

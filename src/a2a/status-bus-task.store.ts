@@ -9,7 +9,7 @@ import { STATUS_BACKEND } from '../status-bus.constants';
 import { PostgresTaskRecords } from './postgres-task-records';
 import { STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
 import type { ResolvedA2aBusOptions } from './resolve-a2a-options';
-import { A2A_SEQ_KEY } from './task-event.entry';
+import { positionOf } from './task-event.entry';
 import { InMemoryTaskRecords, TaskCursor, TaskRecord, TaskRecords } from './task-records';
 
 /** The SDK's page size when a listing names none. */
@@ -50,7 +50,7 @@ export class StatusBusTaskStore implements TaskStore {
       contextId: task.contextId ?? '',
       state: task.status?.state ?? 0,
       statusMs: timeOf(task.status?.timestamp),
-      seq: seqOf(task.metadata),
+      seq: positionOf(task.metadata),
       task: Task.toJSON(task),
     });
   }
@@ -95,11 +95,6 @@ export class StatusBusTaskStore implements TaskStore {
 function timeOf(timestamp: string | undefined): number {
   const ms = timestamp ? Date.parse(timestamp) : NaN;
   return Number.isNaN(ms) ? -1 : ms;
-}
-
-function seqOf(metadata: Record<string, unknown> | undefined): number {
-  const seq = metadata?.[A2A_SEQ_KEY];
-  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
 }
 
 function tokenOf(record: TaskCursor): string {

@@ -40,7 +40,9 @@ export class TaskEventChannel implements ExecutionEventBus {
   private ended = false;
 
   /**
-   * @param after the position after which the channel receives the task's events
+   * @param after the position after which the channel receives the task's events; `undefined`
+   * while it is not known yet (a resubscription starts where the task the client is sent
+   * stands): what arrives meanwhile is held until {@link start}
    * @param contextId the task's context, when known
    * @param context the call the channel was opened for
    */
@@ -48,10 +50,22 @@ export class TaskEventChannel implements ExecutionEventBus {
     private readonly hub: ChannelHub,
     readonly taskId: string,
     readonly tenant: string,
-    public after: number,
+    public after: number | undefined,
     public contextId: string | undefined,
     readonly context: ServerCallContext | undefined,
-  ) {}
+  ) {
+    if (after === undefined) this.held = [];
+  }
+
+  /** Whether the channel has listeners and receives the task's events. */
+  get listening(): boolean {
+    return this.attached;
+  }
+
+  /** Whether the channel has ended: it delivers nothing more. */
+  get closed(): boolean {
+    return this.ended;
+  }
 
   /** Stores `event` on the bus; its listeners, on every instance, receive it from there. */
   publish(event: AgentExecutionEvent): void {
@@ -142,7 +156,7 @@ export class TaskEventChannel implements ExecutionEventBus {
   /** Delivers an event unless it is at or before the last one delivered. */
   private deliver(entry: StatusEntry, event: AgentExecutionEvent): void {
     const seq = entry.seq!;
-    if (this.ended || seq <= this.after) return;
+    if (this.ended || this.after === undefined || seq <= this.after) return;
     this.after = seq;
     this.call(this.eventListeners, event);
     if (this.pending.delete(entry.id) && this.settled && this.pending.size === 0) this.end();

@@ -45,6 +45,12 @@ export interface TaskEventPost {
   };
 }
 
+/** The position a task or event stands at: its `status_bus_seq`, `0` when it has none. */
+export function positionOf(metadata: Record<string, unknown> | undefined): number {
+  const seq = metadata?.[A2A_SEQ_KEY];
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+}
+
 /** The task an event belongs to, when it names one. */
 export function taskIdOf(event: AgentExecutionEvent): string | undefined {
   const id = event.kind === 'task' ? event.data.id : event.data.taskId;

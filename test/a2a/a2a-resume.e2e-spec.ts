@@ -1,0 +1,272 @@
+import { StreamResponse, TaskState } from '@a2a-js/sdk';
+import { EventSource } from 'eventsource';
+import { StatusBusExecutionEventBusManager } from '../../src/a2a';
+import { eventually } from '../support/bus-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { A2aApp, startA2aApp } from './a2a-app';
+import { seqOf, userMessage } from './a2a-events';
+import { ManualPace, SteppingAgent, TimedPace } from './stepping-agent';
+
+/** Reads `stream` into `into` in the background; resolves when the stream ends. */
+function drain(stream: AsyncIterable<StreamResponse>, into: StreamResponse[]): Promise<void> {
+  return (async () => {
+    for await (const response of stream) into.push(response);
+  })();
+}
+
+/** The id of the task a stream's first event announces. */
+const taskIdOf = (responses: StreamResponse[]) =>
+  (responses[0]!.payload!.value as { id: string }).id;
+
+/** A raw JSON-RPC call to the agent; answers the HTTP status and the body. */
+async function rpc(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: { error?: { code: number; message: string } } }> {
+  const response = await fetch(`${url}/a2a`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'A2A-Version': '1.0', ...headers },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as never };
+}
+
+const call = (method: string, params: unknown) =>
+  JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+
+/** The channels the manager routes entries to now, per task. */
+function openChannels(served: A2aApp): number {
+  const manager = served.app.get(StatusBusExecutionEventBusManager);
+  let count = 0;
+  for (const channels of (
+    manager as unknown as { channels: Map<string, Set<unknown>> }
+  ).channels.values()) {
+    count += channels.size;
+  }
+  return count;
+}
+
+describe('A2A streams resume from any id they sent (in memory)', () => {
+  let served: A2aApp | undefined;
+  afterEach(async () => {
+    await served?.app.close();
+    served = undefined;
+  });
+
+  it('gives every SSE frame an id; a standard EventSource cut mid-stream resumes with Last-Event-ID, nothing lost or doubled', async () => {
+    const pace = new ManualPace();
+    served = await startA2aApp({}, new SteppingAgent(pace, 6));
+    const started: StreamResponse[] = [];
+    pace.step(1);
+    const origin = drain(served.client.sendMessageStream(userMessage('es-1')), started);
+    await eventually(() => started.length === 2);
+    const taskId = taskIdOf(started);
+
+    // A browser-style client: each connection POSTs SubscribeToTask; the first is cut after two
+    // frames, as a dropped connection would be, and the client reconnects by itself.
+    const connections: { id: string; data: StreamResponse }[][] = [];
+    let opened = 0;
+    const source = new EventSource(`${served.url}/a2a`, {
+      fetch: async (input, init) => {
+        const response = await fetch(input, {
+          ...init,
+          method: 'POST',
+          headers: { ...init?.headers, 'Content-Type': 'application/json', 'A2A-Version': '1.0' },
+          body: call('SubscribeToTask', { id: taskId }),
+        });
+        connections.push([]);
+        if (opened++ > 0 || !response.body) return response;
+        let frames = 0;
+        const reader = response.body.getReader();
+        const cut = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const { done, value } = await reader.read();
+            if (done) return controller.close();
+            controller.enqueue(value);
+            frames += new TextDecoder().decode(value).split('\n\n').length - 1;
+            if (frames >= 2) {
+              await reader.cancel();
+              controller.error(new Error('connection dropped'));
+            }
+          },
+        });
+        return new Response(cut, { status: response.status, headers: response.headers });
+      },
+    });
+    let finished = false;
+    source.onmessage = (message) => {
+      const frame = JSON.parse(message.data as string) as { result: unknown };
+      const data = StreamResponse.fromJSON(frame.result);
+      connections.at(-1)!.push({ id: message.lastEventId, data });
+      const payload = data.payload!;
+      if (
+        payload.$case === 'statusUpdate' &&
+        payload.value.status?.state === TaskState.TASK_STATE_COMPLETED
+      ) {
+        finished = true;
+        source.close();
+      }
+    };
+    const follow = async () => {
+      await eventually(() => connections[0]?.length === 1); // the task as it stands
+      pace.step(1); // step 2 reaches the first connection, which is then cut
+      await eventually(() => source.readyState === source.CONNECTING);
+      pace.step(1); // step 3 happens while nobody is connected
+      await eventually(() => (connections[1]?.length ?? 0) >= 1, 10_000); // reconnected by itself
+      pace.step(4); // steps 4 to 6, the artifact and the end
+      await eventually(() => finished);
+    };
+    try {
+      await follow();
+    } finally {
+      source.close();
+    }
+    await origin;
+    expect(connections.length).toBe(2);
+    // Every frame has an id, non-decreasing within each connection.
+    for (const frames of connections) {
+      const ids = frames.map((f) => Number(f.id));
+      expect(ids.every((id) => id > 0)).toBe(true);
+      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    }
+    // Each connection opens with the task; the events after it, across connections, are exactly
+    // the task's entries after the first connection's position, once each, in order.
+    const first = Number(connections[0]![0]!.id);
+    const events = connections.flatMap((frames) => frames.slice(1)).map((f) => seqOf(f.data));
+    const entries = await served.bus.recent(100, { roomId: 'es-1' });
+    expect(events).toEqual(entries.map((e) => e.seq!).filter((seq) => seq > first));
+    // The second connection resumed from the last id the first one received.
+    expect(connections[1]![0]!.id).toBe(connections[0]!.at(-1)!.id);
+  });
+
+  it('refuses a Last-Event-ID beyond the newest position instead of following from it', async () => {
+    const pace = new ManualPace();
+    served = await startA2aApp({}, new SteppingAgent(pace, 3));
+    const started: StreamResponse[] = [];
+    const origin = drain(served.client.sendMessageStream(userMessage('beyond')), started);
+    await eventually(() => started.length === 1);
+    const head = (await served.bus.recent(1))[0]!.seq!;
+    await expect(
+      drain(
+        served.client.resubscribeTask(
+          { id: taskIdOf(started), tenant: '' },
+          { serviceParameters: { 'Last-Event-ID': '1000000' } },
+        ),
+        [],
+      ),
+    ).rejects.toThrow(
+      new RegExp(`Last-Event-ID 1000000 is beyond the newest position on the bus \\(${head}\\)`),
+    );
+    pace.step(3);
+    await origin;
+    expect(openChannels(served)).toBe(0);
+  });
+
+  it('releases a resubscription whose client leaves while it waits for the next event', async () => {
+    const pace = new ManualPace();
+    served = await startA2aApp({}, new SteppingAgent(pace, 3));
+    const started: StreamResponse[] = [];
+    const origin = drain(served.client.sendMessageStream(userMessage('leave')), started);
+    await eventually(() => started.length === 1);
+    expect(openChannels(served)).toBe(1);
+    for await (const response of served.client.resubscribeTask({
+      id: taskIdOf(started),
+      tenant: '',
+    })) {
+      expect(response.payload?.$case).toBe('task');
+      break; // the client leaves after the snapshot, while the channel waits for the next event
+    }
+    await eventually(() => openChannels(served!) === 1);
+    pace.step(3);
+    await origin;
+    expect(openChannels(served)).toBe(0);
+  });
+
+  it('reads nothing from the log for a task that does not exist', async () => {
+    served = await startA2aApp({}, new SteppingAgent(new ManualPace(), 1));
+    for (let i = 0; i < 3000; i++) served.bus.post('exec', 'step', 'info', { roomId: `r${i % 7}` });
+    await served.bus.flush();
+    const reads = jest.spyOn(served.bus, 'entriesAfter');
+    const answer = await rpc(served.url, call('SubscribeToTask', { id: 'no-such-task' }), {
+      'Last-Event-ID': '0',
+    });
+    expect(answer.body.error).toEqual(expect.objectContaining({ code: -32001 }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reads).not.toHaveBeenCalled();
+    expect(openChannels(served)).toBe(0);
+  });
+});
+
+describe('A2A JSON-RPC error codes, as the SDK client and raw JSON-RPC see them', () => {
+  let db: TestDatabase | undefined;
+  const served: A2aApp[] = [];
+  afterEach(async () => {
+    await Promise.all(served.splice(0).map((s) => s.app.close()));
+    await db?.drop();
+    db = undefined;
+  });
+
+  it.each([
+    ['in memory', false],
+    ['on two instances sharing PostgreSQL', true],
+  ])('answers each error with its code, %s', async (_name, durable) => {
+    if (durable) db = await createTestDatabase('a2a_codes');
+    const bus = db ? { postgres: { url: db.url, migrationsRun: true } } : {};
+    const pace = new ManualPace();
+    pace.step(1);
+    served.push(await startA2aApp(bus, new SteppingAgent(pace, 1)));
+    if (db) served.push(await startA2aApp(bus, new SteppingAgent(new ManualPace(), 1)));
+    const [a, b = a] = served as [A2aApp, A2aApp?];
+    const done: StreamResponse[] = [];
+    await drain(a.client.sendMessageStream(userMessage('codes')), done);
+    const taskId = taskIdOf(done);
+
+    for (const instance of [a, b]) {
+      const codes = [
+        (await rpc(instance.url, '{"jsonrpc": "2.0", "method": ')).body.error?.code,
+        (await rpc(instance.url, JSON.stringify({ jsonrpc: '2.0', id: 1 }))).body.error?.code,
+        (await rpc(instance.url, call('NoSuchMethod', {}))).body.error?.code,
+        (await rpc(instance.url, call('GetTask', 'not an object'))).body.error?.code,
+        (await rpc(instance.url, call('GetTask', { id: 'no-such-task' }))).body.error?.code,
+        (await rpc(instance.url, call('CancelTask', { id: taskId }))).body.error?.code,
+        (await rpc(instance.url, call('SubscribeToTask', { id: taskId }))).body.error?.code,
+        (await rpc(instance.url, call('GetTask', { id: taskId }), { 'A2A-Version': '9.9' })).body
+          .error?.code,
+      ];
+      expect(codes).toEqual([-32700, -32600, -32601, -32602, -32001, -32002, -32004, -32009]);
+    }
+  });
+});
+
+describe('A2A resubscription across instances (PostgreSQL)', () => {
+  let db: TestDatabase;
+  const served: A2aApp[] = [];
+  beforeEach(async () => {
+    db = await createTestDatabase('a2a_resume');
+  });
+  afterEach(async () => {
+    await Promise.all(served.splice(0).map((s) => s.app.close()));
+    await db.drop();
+  });
+
+  it('a stream dropped on A, followed on B without Last-Event-ID: the events right after B’s snapshot, none skipped', async () => {
+    const bus = { postgres: { url: db.url, migrationsRun: true } };
+    const a = await startA2aApp(bus, new SteppingAgent(new TimedPace(15), 30));
+    const b = await startA2aApp(bus, new SteppingAgent(new ManualPace(), 30));
+    served.push(a, b);
+    const before: StreamResponse[] = [];
+    for await (const response of a.client.sendMessageStream(userMessage('hop'))) {
+      before.push(response);
+      if (before.length === 3) break;
+    }
+    const after: StreamResponse[] = [];
+    await drain(b.client.resubscribeTask({ id: taskIdOf(before), tenant: '' }), after);
+    const snapshot = seqOf(after[0]!);
+    const entries = await b.bus.recent(100, { roomId: 'hop' });
+    expect(after.slice(1).map(seqOf)).toEqual(
+      entries.map((e) => e.seq!).filter((seq) => seq > snapshot),
+    );
+    expect(after.at(-1)!.payload!.$case).toBe('statusUpdate');
+  });
+});
