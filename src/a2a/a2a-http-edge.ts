@@ -79,7 +79,8 @@ export function a2aRequests(): Middleware {
   return (req, res, next) => {
     const body: unknown = (req as { body?: unknown }).body;
     if (req.method !== 'POST' || body === undefined || isRequest(body)) return next();
-    const id = (body)?.id;
+    const id: unknown =
+      typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
     answer(res, typeof id === 'string' || typeof id === 'number' ? id : null, {
       code: -32600,
       message: 'Invalid JSON-RPC request: it needs "jsonrpc": "2.0", a method and an id.',
