@@ -146,6 +146,10 @@ export class StatusEventStream {
         : undefined;
     if (lost && this.options.lostResume !== 'event') return this.gone(lost);
     if (this.options.startAtHead && lastEventId === undefined) this.lastSent = head;
+    // A position this log never reached: the client saw another log (one kept in memory before
+    // a restart, say). Everything this log holds is new to it.
+    const reset = lastEventId !== undefined && lastEventId > head;
+    if (reset) this.lastSent = 0;
     this.http.takeOver();
     this.response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -156,7 +160,7 @@ export class StatusEventStream {
     });
     let opening: string;
     try {
-      opening = await this.format.opening(head);
+      opening = await this.format.opening(head, this.lastSent);
     } catch {
       return this.end('store_unavailable');
     }
@@ -166,12 +170,7 @@ export class StatusEventStream {
       if (this.mode !== 'behind') this.write(': heartbeat\n\n');
     }, heartbeatMs);
     this.heartbeat.unref();
-    if (lastEventId !== undefined && lastEventId > head) {
-      // A position this log never reached: the client saw another log (one kept in memory
-      // before a restart, say). Everything this log holds is new to it.
-      this.write(this.format.reset(head));
-      this.lastSent = 0;
-    }
+    if (reset) this.write(this.format.reset(head));
     if (followMs !== undefined && followMs > 0) {
       this.follow = setTimeout(() => this.finish(), followMs);
       this.follow.unref();

@@ -16,8 +16,12 @@ export type StreamEndReason =
  * the format decides how each part looks.
  */
 export interface StreamFormat {
-  /** What opens the stream, once its headers are sent; `head` is the newest position then. */
-  opening(head: number): string | Promise<string>;
+  /**
+   * What opens the stream, once its headers are sent; `head` is the newest position then, and
+   * `from` the position the stream sends entries after (a frame's id must never be past it:
+   * a client resuming from that id would skip what follows).
+   */
+  opening(head: number, from: number): string | Promise<string>;
   /** Said when the client resumes from a position this log never reached. */
   reset(head: number): string;
   /** The frames of one entry. */

@@ -20,8 +20,9 @@ type PatchOperation =
  * An AG-UI run over one room, as a stream format: `RUN_STARTED`, a `STATE_SNAPSHOT` of the room
  * (`{ agents, last_seq }`), then for each entry a `STATE_DELTA` (a JSON Patch of that state) and
  * a `CUSTOM` event `status_entry` carrying the wire entry, then `RUN_FINISHED`, or `RUN_ERROR`
- * when the run ends otherwise. Every frame has `id:` the position it stands for, so a client
- * resumes with the last one it got as `forwardedProps.after_seq`.
+ * when the run ends otherwise. Every frame has `id:` the position up to which the run has sent
+ * everything, so a client resumes with the last one it got as `forwardedProps.after_seq` and
+ * misses nothing: ids never decrease within a run.
  *
  * The snapshot is the room as of the newest position when the run opens; entries replayed from
  * an older resume point may be older than what it shows. A delta therefore only ever moves an
@@ -38,15 +39,17 @@ export class AgUiRunFormat implements StreamFormat {
     private readonly snapshot: () => Promise<AgentSnapshot[]>,
   ) {}
 
-  async opening(head: number): Promise<string> {
+  async opening(head: number, from: number): Promise<string> {
     const agents = await this.snapshot();
     this.state.agents = agents.map(agentSnapshotJson);
     this.state.agents.forEach((agent, i) => this.positions.set(agent.agent_id, i));
     this.state.last_seq = Math.max(head, ...this.state.agents.map((a) => a.seq));
     const { threadId, runId } = this.run;
+    // Their id is where the entries start, not the head the state shows: a client cut right
+    // after them resumes there and still gets every entry the run was to send.
     return (
-      sseFrame({ type: 'RUN_STARTED', threadId, runId }, this.state.last_seq) +
-      sseFrame({ type: 'STATE_SNAPSHOT', snapshot: this.state }, this.state.last_seq)
+      sseFrame({ type: 'RUN_STARTED', threadId, runId }, from) +
+      sseFrame({ type: 'STATE_SNAPSHOT', snapshot: this.state }, from)
     );
   }
 
@@ -74,8 +77,11 @@ export class AgUiRunFormat implements StreamFormat {
       this.state.last_seq = seq;
       delta.push({ op: 'replace', path: '/last_seq', value: seq });
     }
+    // The delta stands before the entry is wholly sent: a client cut between the two resumes
+    // from `seq - 1` (everything before this entry) and gets both again, the delta changing
+    // nothing the second time.
     return (
-      sseFrame({ type: 'STATE_DELTA', delta }, seq) +
+      sseFrame({ type: 'STATE_DELTA', delta }, seq - 1) +
       sseFrame({ type: 'CUSTOM', name: 'status_entry', value: entry }, seq)
     );
   }
