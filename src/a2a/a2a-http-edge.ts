@@ -116,3 +116,53 @@ export function a2aParseErrors(): ErrorMiddleware {
     answer(res, null, { code: -32700, message: 'Invalid JSON payload.' });
   };
 }
+
+/** Who the SDK's `UserBuilder` says is calling. */
+interface Caller {
+  readonly isAuthenticated: boolean;
+  readonly userName: string;
+}
+
+/**
+ * Requires every JSON-RPC call to be authenticated by `build` (the SDK's `UserBuilder`): a
+ * caller it does not authenticate, or on which it throws (a bad token, say), is answered 401
+ * with `WWW-Authenticate`, before the SDK sees the call. The user is built once per request:
+ * the builder handed to the SDK answers the one built here.
+ */
+export function a2aAuthentication<R extends IncomingMessage>(
+  build: (req: R) => Promise<Caller>,
+): { middleware: Middleware; userBuilder: (req: R) => Promise<Caller> } {
+  const callers = new WeakMap<IncomingMessage, Caller>();
+  const middleware: Middleware = (req, res, next) => {
+    build(req as R).then(
+      (caller) => {
+        if (!caller.isAuthenticated) return refuse(res);
+        callers.set(req, caller);
+        next();
+      },
+      // Whatever the builder said is not repeated: it may quote the credentials.
+      () => refuse(res),
+    );
+  };
+  const userBuilder = (req: R) => {
+    const caller = callers.get(req);
+    return caller ? Promise.resolve(caller) : build(req);
+  };
+  return { middleware, userBuilder };
+}
+
+function refuse(res: ServerResponse): void {
+  res.setHeader('WWW-Authenticate', 'Bearer');
+  res.statusCode = 401;
+  res.setHeader('Content-Type', 'application/json');
+  res.end(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32600,
+        message: 'Authentication required: this agent serves authenticated callers only.',
+      },
+    }),
+  );
+}

@@ -54,8 +54,16 @@ export interface StatusBusA2aOptions extends StatusBusA2aBusOptions {
    */
   cardPath?: string;
   /**
-   * Who is calling, from the request: the SDK's `UserBuilder`.
-   * @default UserBuilder.noAuthentication
+   * Who is calling, from the request: the SDK's `UserBuilder`. Given one, the endpoint serves
+   * authenticated callers only: a call whose user is not authenticated, or on which the builder
+   * throws, is answered 401 before it reaches the SDK. Tasks are then scoped to the user's name
+   * (see `owner`). The agent card stays public.
+   * @default UserBuilder.noAuthentication: anyone may call, and every task has the same owner
+   * @example
+   * userBuilder: async (req) => {
+   *   const user = await verifyBearerToken(req.headers.authorization); // yours
+   *   return { isAuthenticated: user !== undefined, userName: user?.id ?? '' };
+   * },
    */
   userBuilder?: UserBuilder;
   /** Passed to the SDK's `DefaultRequestHandler`. */

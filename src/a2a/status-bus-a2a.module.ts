@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { StatusBusConfigError } from '../errors/status-bus.errors';
-import { a2aParseErrors, a2aRequests, a2aStreamIds } from './a2a-http-edge';
+import { a2aAuthentication, a2aParseErrors, a2aRequests, a2aStreamIds } from './a2a-http-edge';
 import { refuse, resolveA2aBusOptions, STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
 import { StatusBusA2aAsyncOptions, StatusBusA2aOptions } from './status-bus-a2a-options.interface';
 import { StatusBusAgentExecutor } from './status-bus-agent-executor';
@@ -43,6 +43,8 @@ interface ResolvedAgentOptions {
   path: string;
   cardPath: string;
   userBuilder: StatusBusA2aOptions['userBuilder'] & object;
+  /** Whether the user's `userBuilder` decides who may call: then every call must be authenticated. */
+  authenticates: boolean;
   handler: StatusBusA2aOptions['handler'];
 }
 
@@ -89,6 +91,7 @@ function resolveAgentOptions(options: StatusBusA2aOptions): ResolvedAgentOptions
     path,
     cardPath,
     userBuilder: userBuilder ?? UserBuilder.noAuthentication,
+    authenticates: userBuilder !== undefined,
     handler,
   };
 }
@@ -114,8 +117,15 @@ class A2aRoutes implements OnModuleInit {
       );
     }
     const app = adapter.getInstance<{ use(path: string, handler: unknown): void }>();
-    const { path, cardPath, userBuilder } = this.options;
+    const { path, cardPath, authenticates } = this.options;
+    let { userBuilder } = this.options;
+    // The card stays public: clients read it to learn how to authenticate.
     app.use(cardPath, agentCardHandler({ agentCardProvider: () => this.handler.getAgentCard() }));
+    if (authenticates) {
+      const authentication = a2aAuthentication(userBuilder);
+      app.use(path, authentication.middleware);
+      userBuilder = authentication.userBuilder;
+    }
     app.use(path, a2aRequests());
     app.use(
       path,

@@ -96,3 +96,48 @@ describe.each([
     }
   });
 });
+
+describe('A2A authentication through the SDK’s UserBuilder', () => {
+  let served: A2aApp | undefined;
+  afterEach(async () => {
+    await served?.app.close();
+    served = undefined;
+  });
+
+  it('serves authenticated callers only, each seeing its own tasks, and keeps the card public', async () => {
+    served = await startA2aApp({}, new FinishingAgent(), {
+      a2a: {
+        userBuilder: async (req) => {
+          const header = req.headers.authorization ?? '';
+          if (header.includes('crash')) throw new Error(`token ${header} is malformed`);
+          const match = /^Bearer (\w+)$/.exec(header);
+          return { isAuthenticated: match !== null, userName: match?.[1] ?? '' };
+        },
+      },
+    });
+    const { url, client } = served;
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'x' } });
+    for (const authorization of [undefined, 'Basic abc', 'Bearer crash-secret-42']) {
+      const response = await fetch(`${url}/a2a`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'A2A-Version': '1.0',
+          ...(authorization ? { Authorization: authorization } : {}),
+        },
+        body,
+      });
+      expect([authorization, response.status]).toEqual([authorization, 401]);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await response.text()).not.toMatch(/secret|crash/);
+    }
+    expect((await fetch(`${url}/.well-known/agent-card.json`)).status).toBe(200);
+
+    const as = (user: string) => ({ serviceParameters: { Authorization: `Bearer ${user}` } });
+    const task = (await client.sendMessage(userMessage('auth'), as('alice'))) as Task;
+    expect(stateOf(task)).toBe('TASK_STATE_COMPLETED');
+    const read = { id: task.id, tenant: '', historyLength: 0 };
+    expect((await client.getTask(read, as('alice'))).id).toBe(task.id);
+    await expect(client.getTask(read, as('bob'))).rejects.toThrow(/Task not found/);
+  });
+});
