@@ -314,17 +314,19 @@ export class StatusBusService
   /**
    * Whether the bus can do its work, for health checks:
    * - `down`: the buffer is full (posts are refused), or the store has refused appends for
-   *   `postTimeoutMs` or longer (posts wait in the buffer, `postAsync` times out);
+   *   `postTimeoutMs` or longer (posts wait in the buffer, `postAsync` times out), or has not
+   *   answered reads for as long (reads fail; found by the poll even when nobody posts);
    * - `degraded`: other instances' appends are not being notified (the listening connection
    *   is reconnecting; the poll still finds them, later), the buffer is over half full, or a
    *   subscriber skipped an entry in the last minute (it is too slow for the flow);
    * - `up` otherwise.
    */
   health(): StatusBusHealth {
-    const { writer, dispatcher } = this.log;
+    const { writer, dispatcher, feed } = this.log;
     const max = this.options.maxBufferedEntries;
     const buffered = writer.buffered;
     const failingFor = writer.failingForMs;
+    const readsFailingFor = feed.failingForMs;
     const lastSkip = dispatcher.lastSkippedAt();
     const skipping = lastSkip !== 0 && Date.now() - lastSkip < SKIPPING_WINDOW_MS;
     const watching = this.backend.watching ?? true;
@@ -334,7 +336,16 @@ export class StatusBusService
     if (failingFor >= this.options.postTimeoutMs) {
       down.push(`the store has refused appends for ${failingFor} ms`);
     }
-    if (!watching) degraded.push('the listening connection is down; the poll covers it');
+    if (readsFailingFor >= this.options.postTimeoutMs) {
+      down.push(`the store has not answered reads for ${readsFailingFor} ms: reads fail`);
+    }
+    if (!watching) {
+      degraded.push(
+        readsFailingFor > 0
+          ? 'the listening connection is down, and so are reads of the store'
+          : 'the listening connection is down; the poll covers it',
+      );
+    }
     if (buffered < max && buffered * 2 > max) {
       degraded.push(`the buffer is over half full (${buffered} of ${max})`);
     }

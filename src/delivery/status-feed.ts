@@ -40,6 +40,8 @@ export class StatusFeed {
   private wakes = 0;
   private running = false;
   private readCount = 0;
+  /** When reads of the store began to fail in a row (`Date.now()`), `0` while it answers. */
+  private failingSince = 0;
   /** Times this instance found entries it had not delivered already removed from the store. */
   behindHorizon = 0;
   private started = false;
@@ -63,6 +65,14 @@ export class StatusFeed {
   }
 
   /** How many times the feed read from the store. */
+  /**
+   * How long reads of the store have failed in a row, `0` while it answers: with nothing
+   * posted, the poll's reads are how an instance learns that its store is gone.
+   */
+  get failingForMs(): number {
+    return this.failingSince === 0 ? 0 : Date.now() - this.failingSince;
+  }
+
   get reads(): number {
     return this.readCount;
   }
@@ -165,6 +175,7 @@ export class StatusFeed {
           this.readCount += 1;
           const wakes = this.wakes;
           const rows = await this.backend.readAfter(this.position, PAGE_SIZE);
+          this.failingSince = 0;
           if (rows.length === PAGE_SIZE) this.readRequested = this.unhintedWake = true;
           if (rows.length > 0 && rows[0]!.seq! > this.position + 1)
             await this.checkHorizon(rows[0]!.seq!);
@@ -188,6 +199,7 @@ export class StatusFeed {
       }
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
+      if (this.failingSince === 0) this.failingSince = Date.now();
       this.logger.warn(`Catching up from seq=${this.position} failed, retrying: ${error.message}`);
       this.readRequested = true;
       this.retryTimer = setTimeout(() => this.kick(), RETRY_MS);

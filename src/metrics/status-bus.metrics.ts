@@ -3,6 +3,9 @@ import { Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
 import { StatusBusService } from '../status-bus.service';
+import { VOICE_DELIVERY_OUTCOMES } from '../voice/voice-policy';
+
+const OUTCOMES: ReadonlySet<unknown> = new Set(VOICE_DELIVERY_OUTCOMES);
 
 /** Injection token of the `prom-client` registry to register on; the default registry otherwise. */
 export const STATUS_BUS_METRICS_REGISTRY = Symbol('nest-status-bus:metrics-registry');
@@ -199,8 +202,10 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
   private onPosted(entry: StatusEntry): void {
     this.posted.inc();
     const outcome = entry.metadata.outcome;
-    if (entry.action === 'voice_delivery' && typeof outcome === 'string') {
-      this.voice.inc({ outcome });
+    // A label from a closed set only: anyone may post an entry that looks like a receipt, and
+    // each new value would be a new series for as long as the process lives.
+    if (entry.action === 'voice_delivery' && OUTCOMES.has(outcome)) {
+      this.voice.inc({ outcome: outcome as string });
     }
   }
 }

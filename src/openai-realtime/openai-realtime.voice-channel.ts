@@ -71,6 +71,11 @@ export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
   private readonly logger = new Logger('StatusBus');
   private readonly rooms = new Map<string, Set<Session>>();
   private readonly bound = new WeakMap<Session, Bound>();
+  /**
+   * Each session's id, kept after it is unregistered: what was still owed to a session that
+   * disconnected is receipted under its own id.
+   */
+  private readonly ids = new WeakMap<Session, string>();
   private readonly settleMs: number;
 
   constructor(@Optional() options: OpenAIRealtimeVoiceChannelOptions = {}) {
@@ -108,6 +113,7 @@ export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
       (message) => this.logger.warn(`Realtime session ${id} of room "${roomId}": ${message}`),
     );
     this.bound.set(session, { roomId, id, turns });
+    this.ids.set(session, id);
     let sessions = this.rooms.get(roomId);
     if (!sessions) this.rooms.set(roomId, (sessions = new Set()));
     sessions.add(session);
@@ -121,7 +127,7 @@ export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
   }
 
   sessionId(session: Session): string {
-    return this.bound.get(session)?.id ?? 'unregistered';
+    return this.ids.get(session) ?? 'unregistered';
   }
 
   isOpen(session: Session): boolean {

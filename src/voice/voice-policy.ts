@@ -10,16 +10,20 @@ import { StatusLevel } from '../entry/status-level';
  */
 export type VoicePolicy = 'silent' | 'when_idle' | 'interrupt' | 'drop';
 
+/** Every outcome a voice receipt can name: a closed set, as a metric label needs. */
+export const VOICE_DELIVERY_OUTCOMES = Object.freeze([
+  'injected',
+  'queued',
+  'superseded',
+  'expired',
+  'dropped',
+  'failed',
+  'spoken',
+  'interrupted',
+] as const);
+
 /** What happened to an entry on its way to a voice session, as its receipt says. */
-export type VoiceDeliveryOutcome =
-  | 'injected'
-  | 'queued'
-  | 'superseded'
-  | 'expired'
-  | 'dropped'
-  | 'failed'
-  | 'spoken'
-  | 'interrupted';
+export type VoiceDeliveryOutcome = (typeof VOICE_DELIVERY_OUTCOMES)[number];
 
 /** Chooses a policy for the entries it matches; each field left out matches anything. */
 export interface VoiceRule {

@@ -100,7 +100,19 @@ describe('StatusBusHealthIndicator', () => {
     await server.start();
     await bus.flush();
     await eventually(async () => (await check()).state === 'up', 15_000);
-  }, 90_000);
+
+    // The database stops while nobody posts: the poll's reads fail, and health says so.
+    await server.stop();
+    await eventually(async () => (await check()).state === 'down', 15_000);
+    const unread = await check();
+    expect(unread.httpStatus).toBe(503);
+    expect(unread.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/store has not answered reads for \d+ ms/)]),
+    );
+    expect(unread.problems.join('; ')).not.toMatch(/poll covers it/);
+    await server.start();
+    await eventually(async () => (await check()).state === 'up', 15_000);
+  }, 120_000);
 });
 
 describe('StatusBusService.health()', () => {

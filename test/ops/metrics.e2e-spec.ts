@@ -55,7 +55,7 @@ describe('Prometheus metrics (prom-client)', () => {
     }
   });
 
-  it('counts voice outcomes where they were decided', async () => {
+  it('counts voice outcomes where they were decided, labelled from a closed set only', async () => {
     const channel = new RecordingVoiceChannel({ default: ['s1'] });
     const { app, bus, registry } = await meteredBus({ voice: { channel } });
     try {
@@ -64,6 +64,17 @@ describe('Prometheus metrics (prom-client)', () => {
         async () =>
           (await sample(registry, 'status_bus_voice_outcomes_total{outcome="injected"}')) === 1,
       );
+      // Entries anyone may post that look like receipts: no label comes from what they say.
+      const before = (await registry.metrics()).split('\n').length;
+      for (let i = 0; i < 500; i++) {
+        bus.post('voice-receipts', 'voice_delivery', 'info', {
+          metadata: { outcome: `made-up-${i}` },
+        });
+      }
+      await bus.flush();
+      const text = await registry.metrics();
+      expect(text).not.toMatch(/made-up/);
+      expect(text.split('\n').length).toBe(before);
     } finally {
       await app.close();
     }

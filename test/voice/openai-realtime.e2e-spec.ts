@@ -317,15 +317,19 @@ describe('the voice saga, end to end, into a RealtimeSession', () => {
     expect(recorded(transport).responses).toBe(1);
   });
 
-  it('drops the updates waiting for a session that disconnects mid-queue', async () => {
+  it('drops the updates waiting for a session that disconnects mid-queue, naming the session', async () => {
     await start({ rules: [{ status: 'info', policy: 'when_idle' }] });
     const { session, transport } = await liveSession();
-    channel.register('default', session);
+    channel.register('default', session, { sessionId: 'call-7' });
     server(transport).speechStarted();
     const waiting = await bus.postAsync('exec', 'a', 'info');
     await eventually(() => receipts().includes(`${waiting.seq}:queued`));
     transport.disconnect();
     await eventually(() => receipts().includes(`${waiting.seq}:dropped`));
+    const dropped = kit
+      .entries()
+      .find((e) => e.metadata.receipt_for === waiting.seq && e.metadata.outcome === 'dropped');
+    expect(dropped!.metadata.session_id).toBe('call-7');
     await tick();
     expect(recorded(transport).items).toEqual([]);
     // A later update finds no session in the room.
