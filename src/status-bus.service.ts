@@ -20,7 +20,7 @@ import {
   StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
 import { textProblem } from './entry/status-entry.validation';
-import { checkUnreserved, POST_RESERVED } from './entry/reserved-actions';
+import { checkUnreserved, POST_RESERVED } from './entry/reserved-names';
 import { describeValue } from './errors/describe-value';
 import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
 import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
@@ -133,12 +133,13 @@ export class StatusBusService
    * post order. Safe from any context, including constructors and `onModuleInit`.
    * @returns the entry; its `seq` is set on the stored copy that subscribers receive
    * @throws InvalidStatusEntryError for an invalid argument, naming it, and for an action in a
-   * namespace reserved for the bus's own parts (`a2a.`)
+   * namespace reserved for the bus's own parts (`a2a.`) or a metadata key the bus writes
+   * (`status_bus_…`)
    * @throws StatusBufferFullError when `maxBufferedEntries` entries already wait to be stored
    * @throws StatusBusClosedError after `close()`
    */
   post(agentId: string, action: string, status: StatusLevel, options?: PostOptions): StatusEntry {
-    checkUnreserved(action);
+    checkUnreserved(action, options?.metadata);
     return this[POST_RESERVED](agentId, action, status, options);
   }
 
@@ -182,7 +183,7 @@ export class StatusBusService
     let entry: StatusEntry;
     let placed: StatusEntry | Queued;
     try {
-      checkUnreserved(action);
+      checkUnreserved(action, options?.metadata);
       entry = this.createEntry('postAsync', agentId, action, status, options);
       // Stored now when it can be (an in-process store with nothing ahead of it): the caller
       // waits for it anyway, and in the background it would cost more hand-overs than the store.

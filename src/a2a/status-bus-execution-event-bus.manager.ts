@@ -16,7 +16,7 @@ import {
 } from '@nestjs/common';
 import type { Unsubscribe } from '../delivery/status-subscriber';
 import type { StatusEntry } from '../entry/status-entry';
-import { POST_RESERVED } from '../entry/reserved-actions';
+import { POST_RESERVED } from '../entry/reserved-names';
 import { describeValue } from '../errors/describe-value';
 import { StatusBusService } from '../status-bus.service';
 import { BoundedMap } from '../util/bounded-map';

@@ -12,8 +12,12 @@ import {
 import { StatusEntry } from '../entry/status-entry';
 import { StatusBusService } from '../status-bus.service';
 
-/** The metadata key that carries the poster's W3C trace context. */
-export const TRACEPARENT = 'traceparent';
+/**
+ * The metadata key that carries the poster's W3C trace context. The bus writes it from the
+ * poster's active span; a key posters cannot write (the bus refuses `status_bus_` keys), so a
+ * posted body never chooses the trace its deliveries join: its own `traceparent` is data.
+ */
+export const TRACEPARENT = 'status_bus_traceparent';
 
 const TRACEPARENT_FORMAT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -65,7 +69,8 @@ function failed(span: Span, err: unknown): void {
 
 /**
  * Traces of the bus through `@opentelemetry/api` (the application brings the SDK):
- * - an entry posted inside a span carries that span's W3C context in `metadata.traceparent`;
+ * - an entry posted inside a span carries that span's W3C context in
+ *   `metadata.status_bus_traceparent`;
  * - every delivery to a subscriber, on any instance, is a span `status_bus.deliver` whose parent
  *   is the poster's span, and the subscriber runs inside it, so what it does (a voice injection,
  *   a command) joins the poster's trace;

@@ -72,4 +72,37 @@ describe('traces through @opentelemetry/api, across instances (PostgreSQL)', () 
     expect(named('status_bus.append').length).toBeGreaterThanOrEqual(1);
     expect(named('status_bus.append')[0]!.attributes['status_bus.entries']).toBe(1);
   });
+  it('takes the trace only from the poster’s own span: a traceparent in the body is data', async () => {
+    const a = await tracedBus();
+    const tracer = trace.getTracer('test');
+    const forged = '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01';
+    const delivered: string[] = [];
+    await a.bus.subscribe(function listener(entry) {
+      if (entry.action === 'claims') delivered.push(trace.getActiveSpan()!.spanContext().traceId);
+    });
+    // Inside a span of its own, the poster's span wins over what the body says.
+    const inside = await tracer.startActiveSpan('poster', async (span) => {
+      try {
+        return await a.bus.postAsync('exec', 'claims', 'info', {
+          metadata: { traceparent: forged },
+        });
+      } finally {
+        span.end();
+      }
+    });
+    // Outside any span, nothing is traced from the body either.
+    const outside = await a.bus.postAsync('exec', 'claims', 'info', {
+      metadata: { traceparent: forged },
+    });
+    await eventually(() => delivered.length === 2);
+    const poster = exporter.getFinishedSpans().find((s) => s.name === 'poster')!;
+    expect(delivered[0]).toBe(poster.spanContext().traceId);
+    expect(delivered[1]).not.toBe('0123456789abcdef0123456789abcdef');
+    expect([inside.metadata.traceparent, outside.metadata.traceparent]).toEqual([forged, forged]);
+    expect(outside.metadata[TRACEPARENT]).toBeUndefined();
+    // The key the bus writes is not the poster's to write.
+    expect(() =>
+      a.bus.post('exec', 'claims', 'info', { metadata: { [TRACEPARENT]: forged } }),
+    ).toThrow(/metadata\.status_bus_traceparent is reserved/);
+  });
 });
