@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +11,7 @@ import {
   StatusArchiveHeader,
   verifyStatusArchives,
 } from '../../src/postgres';
+import { archiveFileName } from '../../src/retention/status-archive';
 import { BusApp } from '../support/bus-app';
 import { sharedDatabase } from '../support/shared-database';
 import { migratedDataSource } from '../support/test-database';
@@ -103,6 +104,41 @@ describe('retention on PostgreSQL', () => {
     await expect(verifyStatusArchives(archiveDir)).rejects.toThrow(
       /does not follow the archive before it/,
     );
+  });
+
+  it('fails a pass whose archive cannot be written, without taking the process down, and archives once it can', async () => {
+    const clock = new ManualClock(Date.now());
+    const archiveDir = await mkdtemp(join(tmpdir(), 'status-bus-archives-'));
+    const a = await shared.start({
+      clock: clock.now,
+      retention: { keep: '1 day', archiveDir },
+      postgres: { partitionSize: 10 },
+    });
+    const partitions = partitionsOf(a).partitions!;
+    await partitions.maintain();
+    for (let i = 0; i < 10; i++) a.bus.post('exec', `old-${i}`, 'info');
+    await a.bus.flush();
+    await partitions.maintain();
+    clock.advance(2 * DAY);
+    await a.bus.postAsync('exec', 'new', 'info');
+    // A directory where each archive's file would go: opening it fails (EISDIR), as an
+    // unwritable folder or a read-only disk would.
+    const names = await shared.db.query<{ name: string; from: number | null }>(
+      `SELECT name, from_seq::float8 AS "from" FROM status_bus_entries_partitions()`,
+    );
+    const blocked = names.map((p) =>
+      join(archiveDir, `${archiveFileName(p.from ?? 0, p.name)}.partial`),
+    );
+    await Promise.all(blocked.map((path) => mkdir(path)));
+
+    expect(await partitions.maintain()).toBeUndefined();
+    expect(await a.bus.oldestSeq()).toBe(1); // nothing dropped unarchived
+    expect((await a.bus.postAsync('exec', 'still here', 'info')).action).toBe('still here');
+
+    await Promise.all(blocked.map((path) => rm(path, { recursive: true })));
+    const report = await partitions.maintain();
+    expect(report!.dropped.map((d) => d.rows)).toEqual([0, 10]);
+    expect((await verifyStatusArchives(archiveDir)).entries).toBe(10);
   });
 
   it('goes on appending while a partition is dropped, losing no post', async () => {

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
 import type { ResolvedRetention } from '../../retention/retention-options';
@@ -347,27 +347,25 @@ export class LogPartitions {
     await mkdir(dir, { recursive: true });
     const path = join(dir, archiveFileName(partition.from ?? 0, partition.name));
     const partial = `${path}.partial`;
-    const gzip = createGzip();
-    const file = createWriteStream(partial);
-    gzip.pipe(file);
-    const write = async (line: string) => {
-      if (!gzip.write(`${line}\n`)) await once(gzip, 'drain');
-    };
-    await write(JSON.stringify(header));
-    let after = 0;
-    for (;;) {
-      const page = (
-        await client.query<EntryRow>(
-          `SELECT ${COLUMNS} FROM ${table} WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`,
-          [after],
-        )
-      ).rows;
-      for (const row of page) await write(JSON.stringify(toEntry(row).toJSON()));
-      if (page.length < PAGE) break;
-      after = Number(page.at(-1)!.seq);
+    async function* lines(): AsyncGenerator<string> {
+      yield `${JSON.stringify(header)}\n`;
+      let after = 0;
+      for (;;) {
+        const page = (
+          await client.query<EntryRow>(
+            `SELECT ${COLUMNS} FROM ${table} WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`,
+            [after],
+          )
+        ).rows;
+        for (const row of page) yield `${JSON.stringify(toEntry(row).toJSON())}\n`;
+        if (page.length < PAGE) return;
+        after = Number(page.at(-1)!.seq);
+      }
     }
-    gzip.end();
-    await once(file, 'close');
+    // A pipeline, so that a file that cannot be opened or written (no permission, a full or
+    // read-only disk, a directory in its place) fails this pass, which is retried, rather than
+    // erroring on a stream nobody listens to, which would end the process.
+    await pipeline(lines(), createGzip(), createWriteStream(partial));
     await rename(partial, path);
     await client.query(
       `INSERT INTO status_bus_archives (partition, file, sha256, rows, first_seq, last_seq)
