@@ -141,6 +141,50 @@ describe('retention on PostgreSQL', () => {
     expect((await verifyStatusArchives(archiveDir)).entries).toBe(10);
   });
 
+  it('finishes a detach a long reader left pending, and keeps the archive chain whole', async () => {
+    const clock = new ManualClock(Date.now());
+    const archiveDir = await mkdtemp(join(tmpdir(), 'status-bus-archives-'));
+    const a = await shared.start({
+      clock: clock.now,
+      retention: { keep: '1 day', archiveDir },
+      postgres: { partitionSize: 10 },
+    });
+    const partitions = partitionsOf(a).partitions!;
+    await partitions.maintain();
+    for (let day = 0; day < 2; day++) {
+      for (let i = 0; i < 10; i++) a.bus.post('exec', `day${day}-${i}`, 'info');
+      await a.bus.flush();
+      await partitions.maintain();
+      clock.advance(DAY);
+    }
+    clock.advance(DAY);
+    await a.bus.postAsync('exec', 'new', 'info');
+    // A reader in a transaction that outlasts the maintenance's lock timeout: the concurrent
+    // detach gives up halfway and leaves its partition pending detach.
+    const reader = new Client({ connectionString: shared.db.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await reader.query('SELECT count(*) FROM status_bus_entries');
+      expect(await partitions.maintain()).toBeUndefined();
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    const pending = await shared.db.query(
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhdetachpending`,
+    );
+    expect(pending).toHaveLength(1);
+
+    const report = await partitions.maintain();
+    expect(report!.ran).toBe(true);
+    expect(a.bus.stats().removedEntries).toBe(20);
+    expect(await a.bus.oldestSeq()).toBe(21);
+    const checked = await verifyStatusArchives(archiveDir);
+    expect([checked.entries, checked.firstSeq, checked.lastSeq]).toEqual([20, 1, 20]);
+  }, 60_000);
+
   it('goes on appending while a partition is dropped, losing no post', async () => {
     const clock = new ManualClock(Date.now());
     const a = await shared.start({

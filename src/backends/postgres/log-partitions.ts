@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
@@ -325,7 +325,7 @@ export class LogPartitions {
         `ALTER TABLE status_bus_entries DETACH PARTITION ${partition} CONCURRENTLY`,
       );
     } catch (err) {
-      if (!(err instanceof Error && /FINALIZE/.test(err.message))) throw err;
+      if (!pendingDetach(err)) throw err;
       await client.query(`ALTER TABLE status_bus_entries DETACH PARTITION ${partition} FINALIZE`);
     }
   }
@@ -337,15 +337,30 @@ export class LogPartitions {
     dir: string,
     header: StatusArchiveHeader,
   ): Promise<string> {
+    const path = join(dir, archiveFileName(partition.from ?? 0, partition.name));
+    // Archived by an earlier pass that failed before the drop (a detach that timed out, say):
+    // that archive stands, already in the chain.
+    const [done] = (
+      await client.query<{ sha256: string }>(
+        'SELECT sha256 FROM status_bus_archives WHERE partition = $1 AND file = $2',
+        [partition.name, path],
+      )
+    ).rows;
+    if (done && (await fileSha256(path).catch(() => undefined)) === done.sha256) return path;
+    // The archive before it in log order, as verification reads them (by file name, which
+    // sorts by first position): never this one's own, and not found by last_seq, which an
+    // empty partition's archive has as 0.
     const [last] = (
       await client.query<{ sha256: string }>(
-        'SELECT sha256 FROM status_bus_archives ORDER BY last_seq DESC, archived_at DESC LIMIT 1',
+        `SELECT sha256 FROM status_bus_archives
+          WHERE regexp_replace(file, '^.*/', '') < $1
+          ORDER BY regexp_replace(file, '^.*/', '') DESC LIMIT 1`,
+        [basename(path)],
       )
     ).rows;
     header.previous = last?.sha256 ?? null;
     const table = client.escapeIdentifier(partition.name);
     await mkdir(dir, { recursive: true });
-    const path = join(dir, archiveFileName(partition.from ?? 0, partition.name));
     const partial = `${path}.partial`;
     async function* lines(): AsyncGenerator<string> {
       yield `${JSON.stringify(header)}\n`;
@@ -401,6 +416,16 @@ export class LogPartitions {
  * after it is read stores its entries above it.
  */
 const HEAD = `COALESCE(pg_sequence_last_value(pg_get_serial_sequence('status_bus_entries', 'seq')::regclass), 0)`;
+
+/**
+ * Whether a detach failed because an earlier one was left half done (PostgreSQL says so in the
+ * message, and names FINALIZE only in its hint).
+ */
+function pendingDetach(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { hint } = err as { hint?: unknown };
+  return /pending detach/.test(err.message) || (typeof hint === 'string' && /FINALIZE/.test(hint));
+}
 
 /** `value` rounded up to two significant digits. */
 function roundUp(value: number): number {
