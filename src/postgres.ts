@@ -14,4 +14,9 @@ export {
   verifyStatusArchives,
   StatusArchiveError,
 } from './retention/status-archive';
-export type { StatusArchiveHeader, StatusArchivesReport } from './retention/status-archive';
+export type {
+  StatusArchiveHeader,
+  StatusArchiveRecord,
+  StatusArchivesReport,
+  VerifyStatusArchivesOptions,
+} from './retention/status-archive';

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { basename, join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { ManualClock, STATUS_BACKEND, StatusEntry, StatusResumePointLostError } from '../../src';
 import {
@@ -83,6 +83,32 @@ describe('retention on PostgreSQL', () => {
     for (const file of checked.files)
       archived.push(...(await readBack(join(archiveDir, file))).entries);
     expect(archived.map((e) => e.toJSON())).toEqual(before.slice(0, 20).map((e) => e.toJSON()));
+
+    // The newest archive, which no later one names, is checked against the database's record:
+    // edited, truncated, not gzip at all, or missing, each is named.
+    const recorded = await partitionsOf(a).archiveRecords();
+    expect(recorded.map((r) => basename(r.file))).toEqual(checked.files);
+    await verifyStatusArchives(archiveDir, { recorded });
+    const newest = join(archiveDir, checked.files.at(-1)!);
+    const original = await readFile(newest);
+    const lines = gunzipSync(original).toString().split('\n');
+    const damaged: [string, Buffer, RegExp][] = [
+      ['edited', gzipSync(lines.map((l) => l.replace('"d1-9"', '"d1-X"')).join('\n')), /edited/],
+      ['truncated', original.subarray(0, original.length - 12), /cannot be read as an archive/],
+      ['not gzip', Buffer.from('plain text'), /cannot be read as an archive/],
+    ];
+    const name = basename(newest).replace(/\./g, '\\.');
+    for (const [, bytes, message] of damaged) {
+      await writeFile(newest, bytes);
+      const failure = verifyStatusArchives(archiveDir, { recorded });
+      await expect(failure).rejects.toThrow(StatusArchiveError);
+      await expect(failure).rejects.toThrow(new RegExp(`^${name} .*${message.source}`));
+    }
+    await rm(newest);
+    await expect(verifyStatusArchives(archiveDir, { recorded })).rejects.toThrow(
+      `${basename(newest)} is recorded in the database but missing`,
+    );
+    await writeFile(newest, original);
 
     // An edited archive breaks the chain at the next one.
     const files = await readdir(archiveDir);

@@ -8,6 +8,7 @@ import { StatusBusConfigError } from '../../errors/status-bus.errors';
 import { positiveInteger } from '../../util/option-checks';
 import { StatusBackend, StatusFilter, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
+import type { StatusArchiveRecord } from '../../retention/status-archive';
 import { LogPartitions } from './log-partitions';
 import { runStatusBusMigrations } from './postgres-migrations';
 import { CopyIn } from './copy-in';
@@ -392,6 +393,17 @@ export class PostgresStatusBackend extends StatusBackend {
       'SELECT min(seq) AS seq FROM status_bus_entries',
     );
     return Number(rows[0]?.seq ?? 0);
+  }
+
+  /**
+   * What the database recorded of each archive retention wrote, oldest first: for
+   * `verifyStatusArchives(dir, { recorded })`, which then notices the newest archive missing
+   * or edited too.
+   */
+  async archiveRecords(): Promise<StatusArchiveRecord[]> {
+    return this.query<StatusArchiveRecord>(
+      'SELECT file, sha256 FROM status_bus_archives ORDER BY first_seq, archived_at',
+    );
   }
 
   override async readAfter(
