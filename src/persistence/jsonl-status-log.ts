@@ -86,8 +86,11 @@ export class JsonlStatusLog {
       if (err.code === 'ENOENT') return [] as string[];
       throw err;
     });
+    // Only names this log gives its files: another log beside it (`status.audit.jsonl`) is
+    // neither read as this one's history nor deleted by its rotation.
+    const own = new RegExp(`^${escapeRegExp(stem)}\\.${STAMP}(~\\d{4})?${escapeRegExp(ext)}$`);
     return names
-      .filter((n) => n.startsWith(`${stem}.`) && n.endsWith(ext) && n !== basename(this.path))
+      .filter((n) => own.test(n))
       .sort()
       .map((n) => join(dir, n));
   }
@@ -105,16 +108,27 @@ export class JsonlStatusLog {
     await this.close();
     const [stem, ext] = this.nameParts();
     const stamp = new Date(this.now()).toISOString().replace(/:/g, '-');
-    let target = join(dirname(this.path), `${stem}.${stamp}${ext}`);
-    // Rotated twice in one millisecond: '~' sorts after the '.' of the first name.
-    for (let i = 1; await exists(target); i++) {
-      target = join(dirname(this.path), `${stem}.${stamp}~${String(i).padStart(4, '0')}${ext}`);
+    const files = await this.rotated();
+    const newest = files.length > 0 ? basename(files.at(-1)!) : undefined;
+    let name = `${stem}.${stamp}${ext}`;
+    // The name must sort after every rotated file, or the read-back would put this file's lines
+    // before older ones and rotation would delete it first: when the clock stood still (several
+    // rotations in one millisecond, a name freed by deleting the oldest) or went back, the
+    // newest name's time is kept with the next count ('~' sorts after the '.' of a plain name).
+    if (newest !== undefined && name <= newest) {
+      const [, time, count] = new RegExp(`^${escapeRegExp(stem)}\\.(${STAMP})(?:~(\\d{4}))?`).exec(
+        newest,
+      )!;
+      name = `${stem}.${time}~${String(Number(count ?? 0) + 1).padStart(4, '0')}${ext}`;
     }
-    await rename(this.path, target);
+    await rename(this.path, join(dirname(this.path), name));
+    // The next line starts a new file: a size left from the old one would rotate again, with no
+    // file to rename (a daily rotation followed by a size check failed every append so).
+    this.size = 0;
     const keep = this.rotation!.keepFiles;
     if (keep !== undefined) {
-      const files = await this.rotated();
-      for (const old of files.slice(0, Math.max(0, files.length - keep))) await unlink(old);
+      const kept = await this.rotated();
+      for (const old of kept.slice(0, Math.max(0, kept.length - keep))) await unlink(old);
     }
   }
 
@@ -167,6 +181,13 @@ export class JsonlStatusLog {
     this.file = undefined;
     await file?.close();
   }
+}
+
+/** The time in a rotated file's name: an ISO timestamp with '-' for ':'. */
+const STAMP = '\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}Z';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function utcDay(ms: number): string {
