@@ -4,6 +4,7 @@ import {
   ManualClock,
   StatusBusService,
   StatusBusTestingModule,
+  StatusStoreUnavailableError,
 } from '../src';
 import { eventually } from './support/bus-app';
 import { sharedDatabase } from './support/shared-database';
@@ -78,4 +79,41 @@ describe('the snapshot on a shared database', () => {
     const restarted = await start();
     expect((await restarted.bus.snapshot()).map((s) => s.action)).toEqual(['click']);
   });
+
+  it('answers a room quiet since long before an instance started, and fails rather than answer [] when the store cannot', async () => {
+    const a = await start();
+    await a.bus.postAsync('voice', 'greet', 'ok', { roomId: 'quiet' });
+    await a.bus.postAsync('exec', 'search', 'info', { roomId: 'quiet' });
+    for (let i = 0; i < 10_050; i++)
+      a.bus.post('exec', `busy-${i}`, 'info', { roomId: `busy-${i % 50}` });
+    // An agent of a busy room quiet since: the room is in the window, that agent is not.
+    await a.bus.postAsync('planner', 'plan', 'pending', { roomId: 'busy-0' });
+    for (let i = 0; i < 10_050; i++)
+      a.bus.post('exec', `more-${i}`, 'info', { roomId: `busy-${i % 50}` });
+    await a.bus.flush();
+    const b = await start();
+    expect((await b.bus.snapshot({ roomId: 'quiet' })).map((x) => [x.agentId, x.action])).toEqual([
+      ['exec', 'search'],
+      ['voice', 'greet'],
+    ]);
+    expect((await b.bus.snapshot({ roomId: 'busy-0' })).map((x) => x.agentId)).toEqual([
+      'exec',
+      'planner',
+    ]);
+    // Through the feed, the room stays current on B.
+    await a.bus.postAsync('voice', 'bye', 'ok', { roomId: 'quiet' });
+    await eventually(async () =>
+      (await b.bus.snapshot({ roomId: 'quiet' })).some((x) => x.action === 'bye'),
+    );
+    // A room never seen, while the store is down: an error, never an empty board.
+    const letIn = await shared.db.refuseConnections();
+    try {
+      await expect(b.bus.snapshot({ roomId: 'never-seen' })).rejects.toThrow(
+        StatusStoreUnavailableError,
+      );
+    } finally {
+      await letIn();
+    }
+    expect(await b.bus.snapshot({ roomId: 'never-seen' })).toEqual([]);
+  }, 60_000);
 });

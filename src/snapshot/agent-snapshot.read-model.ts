@@ -2,7 +2,11 @@ import { StatusEntry } from '../entry/status-entry';
 import { BoundedMap } from '../util/bounded-map';
 import { advanceSnapshot, AgentSnapshot, agentSnapshotOf } from './agent-snapshot';
 
-/** One room's agents, and whether they are all known (a room evicted and seen again is not). */
+/**
+ * One room's agents, and whether they are all known: only once the room has been read from the
+ * store (its own entries, however old); the entries an instance saw pass by may leave out an
+ * agent that was quiet since before it started.
+ */
 interface RoomAgents {
   agents: Map<string, AgentSnapshot>;
   complete: boolean;
@@ -14,8 +18,8 @@ interface RoomAgents {
  * and out of order (a rebuild overlapping the feed); the highest position wins.
  *
  * Memory is bounded: at most `maxRooms` rooms are kept, each agent's latest entry without its
- * metadata; the room idle longest is forgotten first. A room forgotten and then asked about is
- * rebuilt from the store (see `needsRebuild`).
+ * metadata; the room idle longest is forgotten first. A room is read from the store the first
+ * time it is asked about, and again after it was forgotten (see `needsRebuild`).
  */
 export class AgentSnapshotReadModel {
   private readonly rooms: BoundedMap<string, RoomAgents>;
@@ -27,8 +31,7 @@ export class AgentSnapshotReadModel {
   record(entry: StatusEntry): void {
     let room = this.rooms.get(entry.roomId);
     if (!room) {
-      // Once a room has been forgotten, a room seen again may be one of those: not complete.
-      room = { agents: new Map(), complete: this.rooms.evictions === 0 };
+      room = { agents: new Map(), complete: false };
       this.rooms.set(entry.roomId, room);
     }
     const current = room.agents.get(entry.agentId);
@@ -39,15 +42,19 @@ export class AgentSnapshotReadModel {
 
   /** Whether `roomId` must be read from the store before its snapshot can be trusted. */
   needsRebuild(roomId: string): boolean {
-    const room = this.rooms.get(roomId);
-    return room ? !room.complete : this.rooms.evictions > 0;
+    return !this.rooms.get(roomId)?.complete;
   }
 
-  /** Takes in `entries`, the store's latest of `roomId`: the room's snapshot is whole again. */
+  /** Takes in `entries`, the store's latest of `roomId`: the room's snapshot is whole. */
   rebuild(roomId: string, entries: readonly StatusEntry[]): void {
     for (const entry of entries) this.record(entry);
-    const room = this.rooms.get(roomId);
-    if (room) room.complete = true;
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      // A room with no entries at all: known to be empty, until its first entry.
+      room = { agents: new Map(), complete: true };
+      this.rooms.set(roomId, room);
+    }
+    room.complete = true;
   }
 
   /** How many rooms are kept. */
