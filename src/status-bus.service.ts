@@ -65,6 +65,8 @@ export interface StatusBusStats {
   /** Entries and partitions retention has removed from the store since start. */
   removedEntries: number;
   removedPartitions: number;
+  /** Passes of the store's upkeep (partitions, retention) that failed since start. */
+  failedMaintenance: number;
 }
 
 /** How the bus is doing, as `health()` judges it. */
@@ -85,6 +87,12 @@ export interface StatusBusHealth {
   /** Whether a subscriber skipped an entry in the last `SKIPPING_WINDOW_MS`. */
   subscribersSkipping: boolean;
 }
+
+/**
+ * How many failed maintenance passes in a row make the bus degraded: one can be a passing
+ * fault (a lock held a moment too long), retried within a minute.
+ */
+const MAINTENANCE_FAILURES_SHOWN = 3;
 
 /** How recent a subscriber's skipped entry must be for the bus to count as degraded. */
 export const SKIPPING_WINDOW_MS = 60_000;
@@ -317,6 +325,8 @@ export class StatusBusService
    * - `down`: the buffer is full (posts are refused), or the store has refused appends for
    *   `postTimeoutMs` or longer (posts wait in the buffer, `postAsync` times out), or has not
    *   answered reads for as long (reads fail; found by the poll even when nobody posts);
+   * - `degraded` also when the store's maintenance (partitions, retention) has failed three
+   *   passes in a row: it keeps retrying, and says why;
    * - `degraded`: other instances' appends are not being notified (the listening connection
    *   is reconnecting; the poll still finds them, later), the buffer is over half full, or a
    *   subscriber skipped an entry in the last minute (it is too slow for the flow);
@@ -351,6 +361,13 @@ export class StatusBusService
       degraded.push(`the buffer is over half full (${buffered} of ${max})`);
     }
     if (skipping) degraded.push('a subscriber is skipping entries');
+    const upkeep = this.backend.maintenance?.();
+    if (upkeep && upkeep.failingInARow >= MAINTENANCE_FAILURES_SHOWN) {
+      degraded.push(
+        `the store's maintenance has failed ${upkeep.failingInARow} passes in a row ` +
+          `(last: ${upkeep.lastError ?? 'unknown'}); it keeps retrying`,
+      );
+    }
     return {
       state: down.length > 0 ? 'down' : degraded.length > 0 ? 'degraded' : 'up',
       problems: [...down, ...degraded],
@@ -400,6 +417,7 @@ export class StatusBusService
       behindHorizon: feed.behindHorizon,
       removedEntries: removed?.entries ?? 0,
       removedPartitions: removed?.partitions ?? 0,
+      failedMaintenance: this.backend.maintenance?.().failedPasses ?? 0,
     };
   }
 

@@ -20,6 +20,16 @@ export function matchesFilter(entry: StatusEntry, filter: StatusFilter): boolean
 /** Stops a {@link StatusBackend.watch} registration. */
 export type StopWatching = () => Promise<void>;
 
+/** How a backend's upkeep goes: see {@link StatusBackend.maintenance}. */
+export interface StatusMaintenance {
+  /** Passes that failed since start. */
+  failedPasses: number;
+  /** Passes that failed since the last that succeeded. */
+  failingInARow: number;
+  /** What the last failed pass said, while failing. */
+  lastError?: string;
+}
+
 /**
  * Where entries are stored, and how an instance learns of entries other instances appended.
  *
@@ -103,6 +113,12 @@ export abstract class StatusBackend {
    * retention leave this out.
    */
   removed?(): { partitions: number; entries: number };
+
+  /**
+   * How the store's own upkeep goes (partitions, retention), for monitoring; backends without
+   * any leave this out. Upkeep that fails is retried, and never stops the bus.
+   */
+  maintenance?(): StatusMaintenance;
 
   /**
    * Loads history kept elsewhere (the JSONL file) into a backend that keeps it only in memory.

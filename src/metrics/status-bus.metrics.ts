@@ -142,6 +142,11 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
         () => stats().removedEntries,
       ],
       [
+        'status_bus_maintenance_failures',
+        'Passes of the store maintenance (partitions, retention) that failed and were retried (since start)',
+        () => stats().failedMaintenance,
+      ],
+      [
         'status_bus_append_failures',
         'Appends that failed and were retried (since start)',
         () => stats().failedAppends,

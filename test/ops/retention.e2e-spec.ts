@@ -160,11 +160,23 @@ describe('retention on PostgreSQL', () => {
     expect(await partitions.maintain()).toBeUndefined();
     expect(await a.bus.oldestSeq()).toBe(1); // nothing dropped unarchived
     expect((await a.bus.postAsync('exec', 'still here', 'info')).action).toBe('still here');
+    // Failing pass after pass: counted, and told by health, while it keeps retrying.
+    expect(a.bus.health().state).toBe('up');
+    await partitions.maintain();
+    await partitions.maintain();
+    expect(a.bus.stats().failedMaintenance).toBe(3);
+    expect(a.bus.health()).toMatchObject({
+      state: 'degraded',
+      problems: [
+        expect.stringMatching(/maintenance has failed 3 passes in a row \(last: .*EISDIR/),
+      ],
+    });
 
     await Promise.all(blocked.map((path) => rm(path, { recursive: true })));
     const report = await partitions.maintain();
     expect(report!.dropped.map((d) => d.rows)).toEqual([0, 10]);
     expect((await verifyStatusArchives(archiveDir)).entries).toBe(10);
+    expect(a.bus.health().state).toBe('up');
   });
 
   it('finishes a detach a long reader left pending, and keeps the archive chain whole', async () => {

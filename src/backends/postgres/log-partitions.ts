@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
 import type { ResolvedRetention } from '../../retention/retention-options';
+import type { StatusMaintenance } from '../status-backend';
 import { archiveFileName, fileSha256, StatusArchiveHeader } from '../../retention/status-archive';
 import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
 
@@ -21,6 +22,8 @@ const AHEAD = 2;
 const MIN_WIDTH = 10_000;
 /** How long samples of the newest position are kept without retention (they bound the search for duplicates). */
 const SAMPLES_KEPT_MS = 2 * DAY;
+/** Longest wait before a failed pass is tried again. */
+const RETRY_MS = 60_000;
 /** Rows read per query while a partition is archived. */
 const PAGE = 5000;
 /** 'sBuT': the advisory lock of the maintenance, beside the appends' 'sBuS'. */
@@ -59,6 +62,10 @@ export interface PartitionsReport {
 export class LogPartitions {
   private readonly logger = new Logger('StatusBus');
   private timer: NodeJS.Timeout | undefined;
+  /** A pass soon after a failed one, rather than at the next scheduled pass. */
+  private retry: NodeJS.Timeout | undefined;
+  /** How the passes go: failures since start and in a row, and the last one's words. */
+  readonly health: StatusMaintenance = { failedPasses: 0, failingInARow: 0 };
   private running: Promise<unknown> | undefined;
   /** Partitions dropped and their rows, since start. */
   readonly dropped = { partitions: 0, rows: 0 };
@@ -71,6 +78,7 @@ export class LogPartitions {
   /** The first position no partition holds yet (at the last look), and the width added last. */
   private ready = { until: Infinity, width: MIN_WIDTH };
   private extending: Promise<unknown> | undefined;
+  private stopped = false;
 
   /**
    * @param size positions per partition; by default about a day of appends, at least 10,000
@@ -127,7 +135,9 @@ export class LogPartitions {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retry);
     await this.running?.catch(() => undefined);
     await this.extending;
   }
@@ -140,12 +150,27 @@ export class LogPartitions {
     const pass = (this.running ?? Promise.resolve())
       .catch(() => undefined)
       .then(() => this.pass())
-      .catch((err: unknown) => {
-        this.logger.error(
-          `Partition maintenance failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
-        return undefined;
-      });
+      .then(
+        (report) => {
+          this.health.failingInARow = 0;
+          this.health.lastError = undefined;
+          return report;
+        },
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
+          this.health.failedPasses += 1;
+          this.health.failingInARow += 1;
+          this.health.lastError = message;
+          const every = Math.min(this.retention?.checkEveryMs ?? HOUR, RETRY_MS);
+          this.logger.error(`Partition maintenance failed (${message}); retrying in ${every} ms.`);
+          clearTimeout(this.retry);
+          if (!this.stopped) {
+            this.retry = setTimeout(() => void this.maintain(), every);
+            this.retry.unref();
+          }
+          return undefined;
+        },
+      );
     this.running = pass;
     return pass;
   }

@@ -6,7 +6,7 @@ import { StatusEntry } from '../../entry/status-entry';
 import { timestampMillis } from '../../entry/status-timestamp';
 import { StatusBusConfigError } from '../../errors/status-bus.errors';
 import { positiveInteger } from '../../util/option-checks';
-import { StatusBackend, StatusFilter, StopWatching } from '../status-backend';
+import { StatusBackend, StatusFilter, StatusMaintenance, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import type { StatusArchiveRecord } from '../../retention/status-archive';
 import { LogPartitions } from './log-partitions';
@@ -420,6 +420,10 @@ export class PostgresStatusBackend extends StatusBackend {
       params,
     );
     return rows.map(toEntry);
+  }
+
+  override maintenance(): StatusMaintenance {
+    return this.partitions?.health ?? { failedPasses: 0, failingInARow: 0 };
   }
 
   override removed(): { partitions: number; entries: number } {
