@@ -47,9 +47,10 @@ export class SubscriberQueue {
   private current: number | undefined;
   private closed = false;
   /**
-   * Set when a callback times out, cleared when the queue has caught up. Nobody waits on a
-   * stalled queue: `postAsync` and `flush` wait at most one timeout for a hung subscriber,
-   * not one per entry queued behind it.
+   * Set when a callback times out; cleared only when a callback of the subscriber finishes
+   * again (settles, or returns without a promise), not when its queue merely runs dry. Nobody
+   * waits on a stalled queue: `postAsync` and `flush` wait at most one timeout for a hung
+   * subscriber, not one per entry, however the entries come.
    */
   private stalled = false;
   /** Identifies the entry being awaited, so a late settle or timeout acts only once. */
@@ -138,6 +139,7 @@ export class SubscriberQueue {
         this.await(entry, result);
         return;
       }
+      this.stalled = false; // it answered
       entry = this.next();
     }
     this.idle(first === undefined);
@@ -165,7 +167,6 @@ export class SubscriberQueue {
   /** Nothing left to deliver: done with everything handed out so far. */
   private idle(report: boolean): void {
     this.current = undefined;
-    this.stalled = false;
     this.onTimeout = undefined;
     if (this.head !== 0 && this.head === this.queue.length) {
       this.queue = [];
@@ -189,9 +190,14 @@ export class SubscriberQueue {
       this.ticket += 1;
       this.drain();
     };
-    result.then(proceed, (err: unknown) => {
-      if (this.ticket === ticket) this.reportError(entry, err);
+    const settled = () => {
+      // Answered in time: the subscriber is live again, and waited for again.
+      if (this.ticket === ticket) this.stalled = false;
       proceed();
+    };
+    result.then(settled, (err: unknown) => {
+      if (this.ticket === ticket) this.reportError(entry, err);
+      settled();
     });
     this.onTimeout = () => {
       if (this.ticket !== ticket) return;
