@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { eventually } from '../support/bus-app';
 import { TestDatabase } from '../support/test-database';
 import { ModelInstance } from './bus-instance';
 
@@ -114,10 +115,18 @@ class KillConnection implements Command {
   ) {}
   check = () => true;
   async run(_model: BusModel, world: BusWorld): Promise<void> {
-    const pid = (await world.instance(this.i).pids())[this.which];
+    const instance = world.instance(this.i);
+    const pid = (await instance.pids())[this.which];
     if (pid === undefined) return;
     await world.query('SELECT pg_terminate_backend($1)', [pid]);
     faults[this.which === 'listener' ? 'listenerKilled' : 'writerKilled'] += 1;
+    if (this.which !== 'listener') return;
+    // The listening connection comes back by itself (once any outage is over), promptly.
+    await world.outage;
+    await eventually(async () => {
+      const listener = (await instance.pids()).listener;
+      return listener !== undefined && listener !== pid;
+    }, 10_000);
   }
   toString = () => `kill(${this.i}, ${this.which})`;
 }
