@@ -31,7 +31,7 @@ export interface ModelInstance {
   flush(): Promise<void>;
   /** What this instance's subscriber has received so far, in order. */
   seen(): Promise<SeenEntry[]>;
-  recent(n: number): Promise<StatusEntryJson[]>;
+  recent(n: number, roomId?: string): Promise<StatusEntryJson[]>;
   snapshot(): Promise<{ agentId: string; roomId: string; seq: number }[]>;
   /** The backend pids of the listening and writing connections, when connected. */
   pids(): Promise<{ listener?: number; writer?: number }>;
@@ -41,6 +41,7 @@ export interface ModelInstance {
 /** An instance in this process: a Nest application with the bus, and a recording subscriber. */
 export class InlineInstance implements ModelInstance {
   private readonly received: SeenEntry[] = [];
+  private posts = 0;
 
   private constructor(private readonly app: BusApp) {}
 
@@ -67,7 +68,10 @@ export class InlineInstance implements ModelInstance {
     let accepted = 0;
     for (const action of actions) {
       try {
-        this.bus.post('model', action, 'info', { metadata: { action } });
+        this.bus.post(...this.author(), action, 'info', {
+          metadata: { action },
+          roomId: this.room(),
+        });
         accepted += 1;
       } catch (err) {
         // The buffer is full: later posts would be refused too. Anything else is a defect.
@@ -79,16 +83,19 @@ export class InlineInstance implements ModelInstance {
   }
 
   async postAsync(action: string): Promise<boolean> {
-    return this.bus.postAsync('model', action, 'ok', { metadata: { action } }).then(
-      () => true,
-      (err: unknown) => {
-        // Not acknowledged in time (an outage): allowed. Anything else is a defect.
-        if (err instanceof StatusStoreTimeoutError || err instanceof StatusBufferFullError) {
-          return false;
-        }
-        throw err;
-      },
-    );
+    const room = this.room();
+    return this.bus
+      .postAsync(...this.author(), action, 'ok', { metadata: { action }, roomId: room })
+      .then(
+        () => true,
+        (err: unknown) => {
+          // Not acknowledged in time (an outage): allowed. Anything else is a defect.
+          if (err instanceof StatusStoreTimeoutError || err instanceof StatusBufferFullError) {
+            return false;
+          }
+          throw err;
+        },
+      );
   }
 
   flush(): Promise<void> {
@@ -99,8 +106,21 @@ export class InlineInstance implements ModelInstance {
     return [...this.received];
   }
 
-  async recent(n: number): Promise<StatusEntryJson[]> {
-    return (await this.bus.recent(n)).map((e) => e.toJSON());
+  async recent(n: number, roomId?: string | null): Promise<StatusEntryJson[]> {
+    // Over IPC, an argument left out arrives as null.
+    return (await this.bus.recent(n, { roomId: roomId ?? undefined })).map((e) => e.toJSON());
+  }
+
+  /**
+   * Entries come from three agents in four rooms, in turn, so that the snapshot and filtered
+   * reads have something to tell apart.
+   */
+  private author(): [agentId: string] {
+    return [`agent-${this.posts % 3}`];
+  }
+
+  private room(): string {
+    return `room-${this.posts++ % 4}`;
   }
 
   async snapshot(): Promise<{ agentId: string; roomId: string; seq: number }[]> {

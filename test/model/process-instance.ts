@@ -47,7 +47,8 @@ export class ProcessInstance implements ModelInstance {
   postAsync = (action: string) => this.call<boolean>('postAsync', action);
   flush = () => this.call<void>('flush');
   seen = () => this.call<Awaited<ReturnType<ModelInstance['seen']>>>('seen');
-  recent = (n: number) => this.call<Awaited<ReturnType<ModelInstance['recent']>>>('recent', n);
+  recent = (n: number, roomId?: string) =>
+    this.call<Awaited<ReturnType<ModelInstance['recent']>>>('recent', n, roomId);
   snapshot = () => this.call<Awaited<ReturnType<ModelInstance['snapshot']>>>('snapshot');
   pids = () => this.call<Awaited<ReturnType<ModelInstance['pids']>>>('pids');
 

@@ -8,6 +8,7 @@
  * replays a run that failed, with the seed and path fast-check printed.
  */
 import fc from 'fast-check';
+import { MAX_RECENT } from '../../src';
 import { eventually } from '../support/bus-app';
 import { createTestDatabase } from '../support/test-database';
 import { InlineInstance, ModelInstance } from './bus-instance';
@@ -53,16 +54,37 @@ async function checkInvariants(model: BusModel, world: BusWorld): Promise<void> 
   }, 30_000);
   for (const instance of world.instances) {
     expect(await instance.seen()).toEqual(wire);
-    // Reads agree with the table.
-    const n = Math.min(20, rows.length);
-    if (n > 0) {
-      expect(await instance.recent(n)).toEqual(wire.slice(-n).map(({ id: _id, ...e }) => e));
-      expect(await instance.snapshot()).toEqual([
-        { agentId: 'model', roomId: 'default', seq: wire[wire.length - 1]!.seq },
-      ]);
+    // Reads agree with the table: all of recent() (as far as one read goes), each room's, and
+    // the snapshot, every agent of every room, empty runs included.
+    const n = Math.min(MAX_RECENT, Math.max(1, rows.length));
+    const entries = wire.map(({ id: _id, ...e }) => e);
+    expect(await instance.recent(n)).toEqual(entries.slice(-n));
+    for (const room of ROOMS) {
+      const inRoom = entries.filter((e) => e.room_id === room);
+      expect(await instance.recent(50, room)).toEqual(inRoom.slice(-50));
     }
+    expect(await instance.snapshot()).toEqual(latestPerAgent(entries));
   }
   totals.entries += rows.length;
+}
+
+const ROOMS = ['room-0', 'room-1', 'room-2', 'room-3'];
+
+/** The snapshot the table implies: each agent's newest entry per room, by room then agent. */
+function latestPerAgent(
+  entries: { agent_id: string; room_id: string; seq: number }[],
+): { agentId: string; roomId: string; seq: number }[] {
+  const latest = new Map<string, { agentId: string; roomId: string; seq: number }>();
+  for (const e of entries) {
+    latest.set(`${e.room_id}\u0000${e.agent_id}`, {
+      agentId: e.agent_id,
+      roomId: e.room_id,
+      seq: e.seq,
+    });
+  }
+  return [...latest.values()].sort(
+    (a, b) => a.roomId.localeCompare(b.roomId) || a.agentId.localeCompare(b.agentId),
+  );
 }
 
 /** Runs the property: a fresh database and fresh instances per run. */
