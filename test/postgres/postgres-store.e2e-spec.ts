@@ -612,7 +612,8 @@ describe('the PostgreSQL store', () => {
       const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
       const before = timers();
       for (let i = 0; i < 30; i++) await bus.postAsync('exec', `step ${i}`, 'ok');
-      expect(timers() - before).toBeLessThan(10);
+      // The bus's own timers (the poll, the watchdogs) exist before as after: none per append.
+      expect(timers() - before).toBeLessThanOrEqual(1);
     } finally {
       await app.close();
       await dataSource.destroy();
