@@ -239,6 +239,90 @@ describe('A2A JSON-RPC error codes, as the SDK client and raw JSON-RPC see them'
   });
 });
 
+describe('A2A conformance through the SDK’s own client, on two instances sharing PostgreSQL', () => {
+  let db: TestDatabase;
+  const served: A2aApp[] = [];
+  afterEach(async () => {
+    await Promise.all(served.splice(0).map((s) => s.app.close()));
+    await db.drop();
+  });
+
+  it('answers every JSON-RPC method on either instance, and each refusal with its A2A error', async () => {
+    db = await createTestDatabase('a2a_conformance');
+    const bus = { postgres: { url: db.url, migrationsRun: true } };
+    for (let i = 0; i < 2; i++) {
+      const pace = new ManualPace();
+      pace.step(1000);
+      served.push(await startA2aApp(bus, new SteppingAgent(pace, 1)));
+    }
+    const codeOf = async (call: Promise<unknown>) =>
+      call.then(
+        () => 'answered',
+        // The SDK's client raises each A2A error as a class of its own, with the wire code.
+        (err: Error & { envelopeCode?: number }) => err.envelopeCode ?? err.constructor.name,
+      );
+    for (const [i, { client }] of served.entries()) {
+      const other = served[1 - i]!.client;
+      const task = (await client.sendMessage(userMessage(`conf-${i}`))) as { id: string };
+      const streamed: StreamResponse[] = [];
+      await drain(client.sendMessageStream(userMessage(`conf-s-${i}`)), streamed);
+      expect(streamed.at(-1)!.payload!.$case).toBe('statusUpdate');
+      // Read on the other instance: one agent, whichever instance answers.
+      const read = await other.getTask({ id: task.id, tenant: '', historyLength: undefined });
+      expect(TaskState[read.status!.state]).toBe('TASK_STATE_COMPLETED');
+      const listed = await other.listTasks({
+        tenant: '',
+        contextId: `conf-${i}`,
+        status: TaskState.TASK_STATE_UNSPECIFIED,
+        pageToken: '',
+        statusTimestampAfter: undefined,
+      });
+      expect(listed.tasks.map((t) => t.id)).toEqual([task.id]);
+      const config = { tenant: '', taskId: task.id, id: 'c1', url: 'https://example.com/hook' };
+      const refusals = {
+        getUnknown: await codeOf(
+          client.getTask({ id: 'no-such-task', tenant: '', historyLength: undefined }),
+        ),
+        cancelEnded: await codeOf(
+          client.cancelTask({ id: task.id, tenant: '', metadata: undefined }),
+        ),
+        resubscribeEnded: await codeOf(
+          drain(client.resubscribeTask({ id: task.id, tenant: '' }), []),
+        ),
+        // The SDK's client asks only when a card offers one; asked anyway, it is refused.
+        extendedCard: (await rpc(served[i]!.url, call('GetExtendedAgentCard', {}))).body.error
+          ?.code,
+        // The SDK's client refuses push configurations itself when the card offers none; the
+        // server, asked anyway, refuses them too.
+        ...Object.fromEntries(
+          await Promise.all(
+            [
+              ['createPush', 'CreateTaskPushNotificationConfig', config],
+              ['getPush', 'GetTaskPushNotificationConfig', { taskId: task.id, id: 'c1' }],
+              ['listPush', 'ListTaskPushNotificationConfigs', { taskId: task.id }],
+              ['deletePush', 'DeleteTaskPushNotificationConfig', { taskId: task.id, id: 'c1' }],
+            ].map(async ([name, method, params]) => [
+              name,
+              (await rpc(served[i]!.url, call(method as string, params))).body.error?.code,
+            ]),
+          ),
+        ),
+      };
+      expect(refusals).toEqual({
+        getUnknown: -32001,
+        cancelEnded: -32002,
+        resubscribeEnded: -32004,
+        // The card offers no extended card: not an operation this agent supports.
+        extendedCard: -32004,
+        createPush: -32003,
+        getPush: -32003,
+        listPush: -32003,
+        deletePush: -32003,
+      });
+    }
+  });
+});
+
 describe('A2A resubscription across instances (PostgreSQL)', () => {
   let db: TestDatabase;
   const served: A2aApp[] = [];
