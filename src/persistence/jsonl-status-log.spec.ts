@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatusEntry } from '../entry/status-entry';
@@ -18,7 +18,11 @@ const FOREIGN: Record<string, string> = {
 
 /** What the test does to the log, in order. */
 type Step =
-  { kind: 'append'; sizes: number[] } | { kind: 'clock'; ms: number } | { kind: 'restart' };
+  | { kind: 'append'; sizes: number[] }
+  | { kind: 'clock'; ms: number }
+  | { kind: 'restart' }
+  /** The process dies mid-write: part of a line that was never acknowledged, then a restart. */
+  | { kind: 'crash'; cut: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -37,6 +41,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('crash' as const),
+      cut: fc.integer({ min: 1, max: 80 }),
+    }),
+  },
 );
 
 const rotation: fc.Arbitrary<ResolvedJsonlRotation> = fc.record({
@@ -47,7 +58,7 @@ const rotation: fc.Arbitrary<ResolvedJsonlRotation> = fc.record({
 });
 
 describe('JsonlStatusLog rotation, against a model', () => {
-  it('reads back every acknowledged line once, in order (the newest kept), and touches only its own files', async () => {
+  it('reads back every acknowledged line once, in order (the newest kept), through crashes mid-write, and touches only its own files', async () => {
     await fc.assert(
       fc.asyncProperty(rotation, fc.array(step, { maxLength: 30 }), async (rotate, steps) => {
         const dir = await mkdtemp(join(tmpdir(), 'status-bus-jsonl-model-'));
@@ -72,6 +83,12 @@ describe('JsonlStatusLog rotation, against a model', () => {
         try {
           for (const s of steps) {
             if (s.kind === 'clock') now += s.ms;
+            if (s.kind === 'crash') {
+              await log.close();
+              const torn = JSON.stringify({ seq: 9999, ts: new Date(now).toISOString() });
+              await appendFile(path, torn.slice(0, s.cut));
+              log = new JsonlStatusLog(path, context, rotate);
+            }
             if (s.kind === 'restart') {
               await log.close();
               await check();
