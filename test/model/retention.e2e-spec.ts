@@ -1,7 +1,8 @@
 /**
  * A model-based randomized test of retention on real PostgreSQL: two instances on one database
  * post in bursts that outrun the partitions, maintain one at a time or both at once, while the
- * clock moves on and the archive folder now and then cannot be written. After every command:
+ * clock moves on, the archive folder now and then cannot be written, a reader holds the log
+ * across a pass, and a pass's connections are cut at a random moment. After every command:
  * nothing inside the horizon is gone, and nothing is gone unarchived. Once the faults stop, a
  * bounded number of passes removes what lies past the horizon, and the archives verify, also
  * against the database's record; any damage to one is found and named.
@@ -21,6 +22,7 @@ import {
   verifyStatusArchives,
 } from '../../src/postgres';
 import { archiveFileName } from '../../src/retention/status-archive';
+import { Client } from 'pg';
 import { BusApp, startBusApp } from '../support/bus-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -126,6 +128,50 @@ class Block implements fc.AsyncCommand<object, World> {
   toString = () => 'blockArchives';
 }
 
+/**
+ * A reader holds a snapshot of the log across a pass (longer than the maintenance's lock
+ * timeout): the concurrent detach gives up halfway, and a later pass must finish it.
+ */
+class LongReader implements fc.AsyncCommand<object, World> {
+  constructor(readonly who: 0 | 1) {}
+  check = () => true;
+  async run(_m: object, world: World): Promise<void> {
+    const reader = new Client({ connectionString: world.db.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await reader.query('SELECT count(*) FROM status_bus_entries');
+      await backendOf(world.instances[this.who]!).partitions!.maintain();
+    } finally {
+      await reader.query('ROLLBACK').catch(() => undefined);
+      await reader.end();
+    }
+    await checkKept(world);
+  }
+  toString = () => `longReader(${this.who})`;
+}
+
+/** A pass whose connections are cut at a random moment, as a killed instance's would be. */
+class KillMidPass implements fc.AsyncCommand<object, World> {
+  constructor(
+    readonly who: 0 | 1,
+    readonly afterMs: number,
+  ) {}
+  check = () => true;
+  async run(_m: object, world: World): Promise<void> {
+    const pass = backendOf(world.instances[this.who]!).partitions!.maintain();
+    await new Promise((resolve) => setTimeout(resolve, this.afterMs));
+    await world.db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
+          AND application_name <> 'nest-status-bus-listener'`,
+    );
+    await pass;
+    await checkKept(world);
+  }
+  toString = () => `killMidPass(${this.who}, ${this.afterMs} ms)`;
+}
+
 class Unblock implements fc.AsyncCommand<object, World> {
   check = () => true;
   async run(_m: object, world: World): Promise<void> {
@@ -140,6 +186,10 @@ const post = fc
 const advance = fc.integer({ min: 1, max: 30 }).map((h) => new Advance(h));
 const maintain = fc.constantFrom<0 | 1 | 'both'>(0, 1, 'both').map((who) => new Maintain(who));
 /** Posts, the clock and passes most often; the archive folder's faults now and then. */
+const longReader = fc.constantFrom<0 | 1>(0, 1).map((who) => new LongReader(who));
+const killMidPass = fc
+  .tuple(fc.constantFrom<0 | 1>(0, 1), fc.integer({ min: 0, max: 30 }))
+  .map(([who, ms]) => new KillMidPass(who, ms));
 const commands = [
   post,
   post,
@@ -149,6 +199,9 @@ const commands = [
   maintain,
   fc.constant(new Block()),
   fc.constant(new Unblock()),
+  killMidPass,
+  // Rare: each holds a pass for the maintenance's lock timeout (5 s).
+  fc.oneof({ weight: 1, arbitrary: longReader }, { weight: 3, arbitrary: maintain }),
 ];
 
 /** Once the faults stop: passes remove what lies past the horizon, and the archives verify. */
