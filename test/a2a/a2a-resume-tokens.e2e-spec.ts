@@ -1,10 +1,10 @@
-import { StreamResponse, Task, TaskState, TaskStatusUpdateEvent } from '@a2a-js/sdk';
-import { AgentEvent } from '@a2a-js/sdk/server';
+import { StreamResponse, TaskState } from '@a2a-js/sdk';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import fc from 'fast-check';
 import type { BusAppOptions } from '../support/bus-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { A2aApp, startA2aApp } from './a2a-app';
+import { statusOf, submitted } from './agent-events';
 import { seqOf, userMessage } from './a2a-events';
 import { ManualPace } from './stepping-agent';
 
@@ -20,29 +20,13 @@ class TickingAgent implements AgentExecutor {
   ) {}
 
   execute = async (request: RequestContext, bus: ExecutionEventBus): Promise<void> => {
-    const { taskId, contextId } = request;
-    const status = (state: string, text: string) =>
-      AgentEvent.statusUpdate(
-        TaskStatusUpdateEvent.fromJSON({
-          taskId,
-          contextId,
-          status: {
-            state,
-            message: { messageId: `${taskId}-${text}`, role: 'ROLE_AGENT', parts: [{ text }] },
-          },
-        }),
-      );
-    bus.publish(
-      AgentEvent.task(
-        Task.fromJSON({ id: taskId, contextId, status: { state: 'TASK_STATE_SUBMITTED' } }),
-      ),
-    );
+    bus.publish(submitted(request));
     for (let step = 1; step <= this.steps; step++) {
       await this.pace.next();
-      bus.publish(status('TASK_STATE_WORKING', `step ${step}`));
+      bus.publish(statusOf(request, 'TASK_STATE_WORKING', `step ${step}`));
     }
     await this.pace.next();
-    bus.publish(status('TASK_STATE_COMPLETED', 'done'));
+    bus.publish(statusOf(request, 'TASK_STATE_COMPLETED', 'done'));
     bus.finished();
   };
 

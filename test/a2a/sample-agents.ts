@@ -1,23 +1,5 @@
-import { Message, Task, TaskStatusUpdateEvent } from '@a2a-js/sdk';
-import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
-
-const now = () => new Date().toISOString();
-
-function status(request: RequestContext, state: string, text?: string): TaskStatusUpdateEvent {
-  const { taskId, contextId } = request;
-  return TaskStatusUpdateEvent.fromJSON({
-    taskId,
-    contextId,
-    status: {
-      state,
-      timestamp: now(),
-      ...(text && {
-        message: { messageId: `${taskId}-${text}`, role: 'ROLE_AGENT', parts: [{ text }] },
-      }),
-    },
-  });
-}
+import { statusOf, submitted } from './agent-events';
 
 /**
  * An executor written as the SDK's own samples write one: the task, a working update, the final
@@ -25,20 +7,9 @@ function status(request: RequestContext, state: string, text?: string): TaskStat
  */
 export class FinishingAgent implements AgentExecutor {
   execute = async (request: RequestContext, bus: ExecutionEventBus): Promise<void> => {
-    if (!request.task) {
-      bus.publish(
-        AgentEvent.task(
-          Task.fromJSON({
-            id: request.taskId,
-            contextId: request.contextId,
-            status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
-            history: [],
-          }),
-        ),
-      );
-    }
-    bus.publish(AgentEvent.statusUpdate(status(request, 'TASK_STATE_WORKING', 'working')));
-    bus.publish(AgentEvent.statusUpdate(status(request, 'TASK_STATE_COMPLETED', 'done')));
+    if (!request.task) bus.publish(submitted(request));
+    bus.publish(statusOf(request, 'TASK_STATE_WORKING', 'working'));
+    bus.publish(statusOf(request, 'TASK_STATE_COMPLETED', 'done'));
     bus.finished();
   };
 
@@ -56,21 +27,12 @@ export class FailingAgent implements AgentExecutor {
 
 /**
  * An executor that copies the user's message into the task's history, as the SDK's samples do,
- * then works and completes.
+ * then completes.
  */
 export class CopyingAgent implements AgentExecutor {
   execute = async (request: RequestContext, bus: ExecutionEventBus): Promise<void> => {
-    bus.publish(
-      AgentEvent.task(
-        Task.fromJSON({
-          id: request.taskId,
-          contextId: request.contextId,
-          status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
-          history: [Message.toJSON(request.userMessage)],
-        }),
-      ),
-    );
-    bus.publish(AgentEvent.statusUpdate(status(request, 'TASK_STATE_COMPLETED', 'done')));
+    bus.publish(submitted(request, [request.userMessage]));
+    bus.publish(statusOf(request, 'TASK_STATE_COMPLETED', 'done'));
     bus.finished();
   };
 

@@ -1,6 +1,7 @@
-import { AgentCard, Task, TaskArtifactUpdateEvent, TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import { AgentCard, TaskArtifactUpdateEvent } from '@a2a-js/sdk';
 import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
+import { statusOf, submitted } from './agent-events';
 
 /** Decides when the agent takes its next step; `cancel` wakes a waiting step at once. */
 export interface Pace {
@@ -55,8 +56,6 @@ export class TimedPace implements Pace {
   }
 }
 
-const now = () => new Date().toISOString();
-
 /**
  * An agent that reports `steps` working steps ("step 1", "step 2", …) at the pace it is given,
  * then an artifact and `completed`; a cancel ends it with `canceled` at its next step.
@@ -73,37 +72,14 @@ export class SteppingAgent implements AgentExecutor {
 
   execute = async (request: RequestContext, bus: ExecutionEventBus): Promise<void> => {
     const { taskId, contextId } = request;
-    const status = (state: string, text?: string) =>
-      TaskStatusUpdateEvent.fromJSON({
-        taskId,
-        contextId,
-        status: {
-          state,
-          timestamp: now(),
-          ...(text && {
-            message: { messageId: `${taskId}-${text}`, role: 'ROLE_AGENT', parts: [{ text }] },
-          }),
-        },
-      });
-    if (!request.task) {
-      bus.publish(
-        AgentEvent.task(
-          Task.fromJSON({
-            id: taskId,
-            contextId,
-            status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
-            history: [],
-          }),
-        ),
-      );
-    }
+    if (!request.task) bus.publish(submitted(request));
     for (let step = 1; step <= this.steps; step++) {
       await this.pace.next(taskId);
       if (this.canceled.has(taskId)) {
-        bus.publish(AgentEvent.statusUpdate(status('TASK_STATE_CANCELED', 'canceled')));
+        bus.publish(statusOf(request, 'TASK_STATE_CANCELED', 'canceled'));
         return;
       }
-      bus.publish(AgentEvent.statusUpdate(status('TASK_STATE_WORKING', `step ${step}`)));
+      bus.publish(statusOf(request, 'TASK_STATE_WORKING', `step ${step}`));
     }
     bus.publish(
       AgentEvent.artifactUpdate(
@@ -114,7 +90,7 @@ export class SteppingAgent implements AgentExecutor {
         }),
       ),
     );
-    bus.publish(AgentEvent.statusUpdate(status('TASK_STATE_COMPLETED', 'done')));
+    bus.publish(statusOf(request, 'TASK_STATE_COMPLETED', 'done'));
   };
 
   cancelTask = async (taskId: string): Promise<void> => {

@@ -35,16 +35,22 @@ async function readBack(
 describe('retention on PostgreSQL', () => {
   const shared = sharedDatabase('retention');
 
-  it('drops whole partitions the log moved past before the horizon, archived first and chained, and says so to readers behind it', async () => {
+  /** An instance on the test's clock, keeping `keep`, archiving to a folder of its own. */
+  const archiving = async (keep: string) => {
     const clock = new ManualClock(Date.now());
     const archiveDir = await mkdtemp(join(tmpdir(), 'status-bus-archives-'));
     const a = await shared.start({
       clock: clock.now,
-      retention: { keep: '2 days', archiveDir },
+      retention: { keep, archiveDir },
       postgres: { partitionSize: 10 },
     });
     const partitions = partitionsOf(a).partitions!;
     await partitions.maintain();
+    return { clock, archiveDir, a, partitions };
+  };
+
+  it('drops whole partitions the log moved past before the horizon, archived first and chained, and says so to readers behind it', async () => {
+    const { clock, archiveDir, a, partitions } = await archiving('2 days');
 
     // A day's entries fill a partition; each pass samples the newest position.
     const post = async (n: number, day: string) => {
@@ -133,15 +139,7 @@ describe('retention on PostgreSQL', () => {
   });
 
   it('fails a pass whose archive cannot be written, without taking the process down, and archives once it can', async () => {
-    const clock = new ManualClock(Date.now());
-    const archiveDir = await mkdtemp(join(tmpdir(), 'status-bus-archives-'));
-    const a = await shared.start({
-      clock: clock.now,
-      retention: { keep: '1 day', archiveDir },
-      postgres: { partitionSize: 10 },
-    });
-    const partitions = partitionsOf(a).partitions!;
-    await partitions.maintain();
+    const { clock, archiveDir, a, partitions } = await archiving('1 day');
     for (let i = 0; i < 10; i++) a.bus.post('exec', `old-${i}`, 'info');
     await a.bus.flush();
     await partitions.maintain();
@@ -180,15 +178,7 @@ describe('retention on PostgreSQL', () => {
   });
 
   it('finishes a detach a long reader left pending, and keeps the archive chain whole', async () => {
-    const clock = new ManualClock(Date.now());
-    const archiveDir = await mkdtemp(join(tmpdir(), 'status-bus-archives-'));
-    const a = await shared.start({
-      clock: clock.now,
-      retention: { keep: '1 day', archiveDir },
-      postgres: { partitionSize: 10 },
-    });
-    const partitions = partitionsOf(a).partitions!;
-    await partitions.maintain();
+    const { clock, archiveDir, a, partitions } = await archiving('1 day');
     for (let day = 0; day < 2; day++) {
       for (let i = 0; i < 10; i++) a.bus.post('exec', `day${day}-${i}`, 'info');
       await a.bus.flush();
