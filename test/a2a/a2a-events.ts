@@ -29,3 +29,18 @@ export function describeEvent(response: StreamResponse): string {
 export function seqOf(response: StreamResponse): number {
   return (response.payload!.value as { metadata?: Record<string, number> }).metadata![A2A_SEQ_KEY]!;
 }
+
+/** Reads `stream` into `into` in the background; resolves when the stream ends. */
+export function drain(
+  stream: AsyncIterable<StreamResponse>,
+  into: StreamResponse[],
+): Promise<void> {
+  return (async () => {
+    for await (const response of stream) into.push(response);
+  })();
+}
+
+/** The id of the task a stream's first event announces. */
+export function taskIdOf(responses: StreamResponse[]): string {
+  return (responses[0]!.payload!.value as { id: string }).id;
+}

@@ -6,20 +6,8 @@ import { eventually } from '../support/bus-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { freePort } from '../support/free-port';
 import { A2aApp, startA2aApp } from './a2a-app';
-import { describeEvent, seqOf, userMessage } from './a2a-events';
+import { describeEvent, drain, seqOf, taskIdOf, userMessage } from './a2a-events';
 import { ManualPace, SteppingAgent } from './stepping-agent';
-
-/** Reads `stream` into `into` in the background; resolves when the stream ends. */
-function drain(stream: AsyncIterable<StreamResponse>, into: StreamResponse[]): Promise<void> {
-  return (async () => {
-    for await (const response of stream) into.push(response);
-  })();
-}
-
-/** The id of the task a stream's first event announces. */
-function taskIdOf(responses: StreamResponse[]): string {
-  return (responses[0]!.payload!.value as { id: string }).id;
-}
 
 /** The stepping agent's application in a child process, on `port`. */
 async function agentProcess(databaseUrl: string, port: number): Promise<ChildProcess> {

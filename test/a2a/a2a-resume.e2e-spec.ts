@@ -4,19 +4,8 @@ import { StatusBusExecutionEventBusManager } from '../../src/a2a';
 import { eventually } from '../support/bus-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { A2aApp, startA2aApp } from './a2a-app';
-import { seqOf, userMessage } from './a2a-events';
+import { drain, seqOf, taskIdOf, userMessage } from './a2a-events';
 import { ManualPace, SteppingAgent, TimedPace } from './stepping-agent';
-
-/** Reads `stream` into `into` in the background; resolves when the stream ends. */
-function drain(stream: AsyncIterable<StreamResponse>, into: StreamResponse[]): Promise<void> {
-  return (async () => {
-    for await (const response of stream) into.push(response);
-  })();
-}
-
-/** The id of the task a stream's first event announces. */
-const taskIdOf = (responses: StreamResponse[]) =>
-  (responses[0]!.payload!.value as { id: string }).id;
 
 /** A raw JSON-RPC call to the agent; answers the HTTP status and the body. */
 async function rpc(
