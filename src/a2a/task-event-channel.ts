@@ -42,7 +42,7 @@ export class TaskEventChannel implements ExecutionEventBus {
   /**
    * @param after the position after which the channel receives the task's events; `undefined`
    * while it is not known yet (a resubscription starts where the task the client is sent
-   * stands): what arrives meanwhile is held until {@link start}
+   * stands): what arrives meanwhile is held until the manager sets it and catches up
    * @param contextId the task's context, when known
    * @param context the call the channel was opened for
    */

@@ -64,7 +64,6 @@ export class StatusFeed {
     this.handover = new Handover(backend.inProcess === true);
   }
 
-  /** How many times the feed read from the store. */
   /**
    * How long reads of the store have failed in a row, `0` while it answers: with nothing
    * posted, the poll's reads are how an instance learns that its store is gone.
@@ -73,6 +72,7 @@ export class StatusFeed {
     return this.failingSince === 0 ? 0 : Date.now() - this.failingSince;
   }
 
+  /** How many times the feed read from the store. */
   get reads(): number {
     return this.readCount;
   }
