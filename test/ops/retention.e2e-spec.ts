@@ -213,6 +213,20 @@ describe('retention on PostgreSQL', () => {
     expect([checked.entries, checked.firstSeq, checked.lastSeq]).toEqual([20, 1, 20]);
   }, 60_000);
 
+  it('keeps an entry stored exactly `keep` ago, and drops it a moment later', async () => {
+    const { clock, a, partitions } = await archiving('1 day');
+    for (let i = 0; i < 10; i++) a.bus.post('exec', `old-${i}`, 'info');
+    await a.bus.flush();
+    await partitions.maintain(); // samples the newest position at the time they were stored
+    clock.advance(DAY);
+    await a.bus.postAsync('exec', 'new', 'info');
+    await partitions.maintain();
+    expect(await a.bus.oldestSeq()).toBe(1);
+    clock.advance(1);
+    await partitions.maintain();
+    expect(await a.bus.oldestSeq()).toBe(11);
+  });
+
   it('goes on appending while a partition is dropped, losing no post', async () => {
     const clock = new ManualClock(Date.now());
     const a = await shared.start({

@@ -288,11 +288,12 @@ export class LogPartitions {
   ): Promise<void> {
     const horizon = new Date(this.clock() - retention.keepMs);
     // The partitions the log had moved past by a sample taken before the horizon: all their
-    // entries were stored before it.
+    // entries were stored before it. Strictly before: an entry stored at the horizon itself is
+    // still inside what `keep` keeps.
     const expired = (
       await client.query<Partition>(
         `SELECT name, from_seq::float8 AS "from" FROM status_bus_entries_partitions()
-          WHERE to_seq - 1 <= (SELECT seq FROM status_bus_positions WHERE at <= $1
+          WHERE to_seq - 1 <= (SELECT seq FROM status_bus_positions WHERE at < $1
                                 ORDER BY at DESC LIMIT 1)
           ORDER BY to_seq`,
         [horizon],
