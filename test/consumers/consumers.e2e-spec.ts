@@ -137,6 +137,46 @@ describe.each(['nest11-cjs', 'nest12-esm', 'memory-only'])('the packed package i
   });
 });
 
+describe('the types of every entry point', () => {
+  /** Each subpath the package exports, as the exports map names them. */
+  const subpaths = Object.keys(
+    (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: object }).exports,
+  )
+    .filter((key) => key !== '.' && key !== './package.json')
+    .map((key) => `nest-status-bus/${key.slice(2)}`);
+
+  it.each([
+    [
+      'node10 (a classic CommonJS tsconfig)',
+      ['--module', 'commonjs', '--moduleResolution', 'node10'],
+    ],
+    ['node16', ['--module', 'node16', '--moduleResolution', 'node16']],
+    ['nodenext', ['--module', 'nodenext', '--moduleResolution', 'nodenext']],
+    ['bundler', ['--module', 'esnext', '--moduleResolution', 'bundler']],
+  ])('resolve under moduleResolution %s', (_setting, flags) => {
+    const dir = apps['nest11-cjs']!;
+    const file = join(dir, 'types-check.ts');
+    writeFileSync(
+      file,
+      ['nest-status-bus', ...subpaths]
+        .map(
+          (path, i) =>
+            `import type * as entry${i} from '${path}';\nexport type T${i} = typeof entry${i};`,
+        )
+        .join('\n') + '\n',
+    );
+    const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = [tsc, ...flags, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', file];
+    try {
+      sh(process.execPath, args, dir);
+    } catch (err) {
+      // The compiler's report (TS2307 and the like) is on its standard output.
+      throw new Error(String((err as { stdout?: string }).stdout ?? err));
+    }
+    expect(subpaths.length).toBeGreaterThanOrEqual(8);
+  });
+});
+
 describe.each(['nest11-cjs', 'nest12-esm'])('the PostgreSQL quick path in %s', (name) => {
   it('migrates with npx nest-status-bus migrate, then posts and reads through the database', async () => {
     const db = await createTestDatabase(`consumer_${name}`);
