@@ -98,9 +98,14 @@ function isRequest(body: unknown): boolean {
   );
 }
 
-/** Answers a JSON-RPC error, with HTTP 200 as the SDK's transport does. */
-function answer(res: ServerResponse, id: string | number | null, error: object): void {
-  res.statusCode = 200;
+/** Answers a JSON-RPC error, with HTTP 200 as the SDK's transport does (unless told otherwise). */
+function answer(
+  res: ServerResponse,
+  id: string | number | null,
+  error: object,
+  status = 200,
+): void {
+  res.statusCode = status;
   res.setHeader('Content-Type', 'application/json');
   res.end(JSON.stringify({ jsonrpc: '2.0', id, error }));
 }
@@ -153,16 +158,6 @@ export function a2aAuthentication<R extends IncomingMessage>(
 
 function refuse(res: ServerResponse): void {
   res.setHeader('WWW-Authenticate', 'Bearer');
-  res.statusCode = 401;
-  res.setHeader('Content-Type', 'application/json');
-  res.end(
-    JSON.stringify({
-      jsonrpc: '2.0',
-      id: null,
-      error: {
-        code: -32600,
-        message: 'Authentication required: this agent serves authenticated callers only.',
-      },
-    }),
-  );
+  const message = 'Authentication required: this agent serves authenticated callers only.';
+  answer(res, null, { code: -32600, message }, 401);
 }

@@ -22,11 +22,19 @@ export class JsonlStatusLog {
   private size = 0;
   private day = '';
 
+  /** The name of a rotated file of this log: its time, and a count when several share it. */
+  private readonly rotatedName: RegExp;
+
   constructor(
     readonly path: string,
     private readonly context: StatusEntryContext = {},
     private readonly rotation?: ResolvedJsonlRotation,
-  ) {}
+  ) {
+    const [stem, ext] = this.nameParts();
+    this.rotatedName = new RegExp(
+      `^${escapeRegExp(stem)}\\.(${STAMP})(?:~(\\d{4}))?${escapeRegExp(ext)}$`,
+    );
+  }
 
   /**
    * Reads every entry in the rotated files and the current one, oldest first. A line that does
@@ -81,16 +89,14 @@ export class JsonlStatusLog {
   private async rotated(): Promise<string[]> {
     if (!this.rotation) return [];
     const dir = dirname(this.path);
-    const [stem, ext] = this.nameParts();
     const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [] as string[];
       throw err;
     });
     // Only names this log gives its files: another log beside it (`status.audit.jsonl`) is
     // neither read as this one's history nor deleted by its rotation.
-    const own = new RegExp(`^${escapeRegExp(stem)}\\.${STAMP}(~\\d{4})?${escapeRegExp(ext)}$`);
     return names
-      .filter((n) => own.test(n))
+      .filter((n) => this.rotatedName.test(n))
       .sort()
       .map((n) => join(dir, n));
   }
@@ -116,9 +122,7 @@ export class JsonlStatusLog {
     // rotations in one millisecond, a name freed by deleting the oldest) or went back, the
     // newest name's time is kept with the next count ('~' sorts after the '.' of a plain name).
     if (newest !== undefined && name <= newest) {
-      const [, time, count] = new RegExp(`^${escapeRegExp(stem)}\\.(${STAMP})(?:~(\\d{4}))?`).exec(
-        newest,
-      )!;
+      const [, time, count] = this.rotatedName.exec(newest)!;
       name = `${stem}.${time}~${String(Number(count ?? 0) + 1).padStart(4, '0')}${ext}`;
     }
     await rename(this.path, join(dirname(this.path), name));

@@ -65,7 +65,7 @@ export class LogPartitions {
   /** A pass soon after a failed one, rather than at the next scheduled pass. */
   private retry: NodeJS.Timeout | undefined;
   /** How the passes go: failures since start and in a row, and the last one's words. */
-  readonly health: StatusMaintenance = { failedPasses: 0, failingInARow: 0 };
+  readonly maintenance: StatusMaintenance = { failedPasses: 0, failingInARow: 0 };
   private running: Promise<unknown> | undefined;
   /** Partitions dropped and their rows, since start. */
   readonly dropped = { partitions: 0, rows: 0 };
@@ -152,15 +152,15 @@ export class LogPartitions {
       .then(() => this.pass())
       .then(
         (report) => {
-          this.health.failingInARow = 0;
-          this.health.lastError = undefined;
+          this.maintenance.failingInARow = 0;
+          this.maintenance.lastError = undefined;
           return report;
         },
         (err: unknown) => {
           const message = err instanceof Error ? err.message : String(err);
-          this.health.failedPasses += 1;
-          this.health.failingInARow += 1;
-          this.health.lastError = message;
+          this.maintenance.failedPasses += 1;
+          this.maintenance.failingInARow += 1;
+          this.maintenance.lastError = message;
           const every = Math.min(this.retention?.checkEveryMs ?? HOUR, RETRY_MS);
           this.logger.error(`Partition maintenance failed (${message}); retrying in ${every} ms.`);
           clearTimeout(this.retry);

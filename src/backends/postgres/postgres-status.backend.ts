@@ -423,7 +423,7 @@ export class PostgresStatusBackend extends StatusBackend {
   }
 
   override maintenance(): StatusMaintenance {
-    return this.partitions?.health ?? { failedPasses: 0, failingInARow: 0 };
+    return this.partitions?.maintenance ?? { failedPasses: 0, failingInARow: 0 };
   }
 
   override removed(): { partitions: number; entries: number } {
