@@ -231,9 +231,10 @@ describe('event streams at the edge', () => {
     const request = http.get(`${url}/status/stream`, { headers: auth });
     request.on('error', () => undefined);
     await eventually(() => bus.stats().subscribers === 1);
+    const closed = new Promise((resolve) => request.on('close', resolve));
     request.destroy();
     // The server has not answered yet; the client is gone.
-    await new Promise((r) => setTimeout(r, 100));
+    await closed;
     release();
     await eventually(() => bus.stats().subscribers === 0);
     const started = Date.now();

@@ -45,7 +45,8 @@ describe('one order, one truth', () => {
       await bus.postAsync('exec', 'before', 'ok');
       const allow = await shared.db.refuseConnections();
       const posted = Array.from({ length: 5000 }, (_, i) => bus.post('exec', `p${i}`, 'ok').action);
-      await new Promise((r) => setTimeout(r, 300));
+      // The writer has met the refusal, and retries.
+      await eventually(() => bus.stats().failedAppends > 0);
       await allow();
       await bus.flush();
       expect(await actionsInTable()).toEqual(['before', ...posted]);
@@ -73,15 +74,20 @@ describe('one order, one truth', () => {
       const a2 = await tenant('tenant_a');
       await a.bus.postAsync('exec', 'a5', 'ok');
       await eventually(() => a2.seen.length === 1);
-      await new Promise((r) => setTimeout(r, 200));
+      // A mark on B, seen by B, then one on A: were A's instances reading B's log, the mark
+      // on B would reach a2 before the one on A.
+      await b.bus.postAsync('exec', 'b mark', 'ok');
+      await eventually(() => b.seen.length === 4);
+      await a.bus.postAsync('exec', 'a mark', 'ok');
+      await eventually(() => a2.seen.length === 2);
 
-      expect(a.seen.map((e) => e.action)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5']);
-      expect(b.seen.map((e) => e.action)).toEqual(['b0', 'b1', 'b2']);
-      expect(a2.seen.map((e) => e.action)).toEqual(['a5']);
+      expect(a.seen.map((e) => e.action)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a mark']);
+      expect(b.seen.map((e) => e.action)).toEqual(['b0', 'b1', 'b2', 'b mark']);
+      expect(a2.seen.map((e) => e.action)).toEqual(['a5', 'a mark']);
       const inB = await shared.db.query<{ action: string }>(
         'SELECT action FROM tenant_b.status_bus_entries ORDER BY seq',
       );
-      expect(inB.map((r) => r.action)).toEqual(['b0', 'b1', 'b2']);
+      expect(inB.map((r) => r.action)).toEqual(['b0', 'b1', 'b2', 'b mark']);
     });
 
     it('notify on a channel of their own: derived from the schema, or set by postgres.channel', async () => {
@@ -161,16 +167,18 @@ describe('one order, one truth', () => {
       await forge(JSON.stringify([row(2)]));
       await forge(JSON.stringify([row(2, { agent_id: 42, metadata: 'x' })]));
       const real = await a.bus.postAsync('exec', 'second', 'ok');
-      await eventually(() => seenOnB.length === 2);
-      await new Promise((r) => setTimeout(r, 100));
+      // Delivery is in order: a forgery delivered at any position would come before this.
+      const third = await a.bus.postAsync('exec', 'third', 'ok');
+      await eventually(() => seenOnB.some((e) => e.seq === third.seq));
 
       expect(seenOnB.map((e) => e.toJSON())).toEqual([
         expect.objectContaining({ action: 'first' }),
         real.toJSON(),
+        third.toJSON(),
       ]);
       expect(seenOnB.some((e) => e.detail === 'forged')).toBe(false);
       const snapshot = await b.bus.snapshot();
-      expect(snapshot.map((s) => s.action)).toEqual(['second']);
+      expect(snapshot.map((s) => s.action)).toEqual(['third']);
     });
   });
 });

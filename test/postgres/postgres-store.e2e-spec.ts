@@ -487,7 +487,14 @@ describe('the PostgreSQL store', () => {
       ]),
     ]);
     const fast = bus.postAsync('exec', 'posted meanwhile', 'ok');
-    await new Promise((r) => setTimeout(r, 300));
+    // The bus's append waits for the open transaction's lock on the order.
+    await eventually(async () => {
+      const [waiting] = await shared.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+      );
+      return waiting!.n > 0;
+    });
     expect(seen).toEqual([]);
     await slow.query('COMMIT');
     await slow.end();

@@ -1,4 +1,5 @@
 import { eventually } from '../support/bus-app';
+import { InstanceProcess } from '../support/instance-processes';
 import { sharedDatabase } from '../support/shared-database';
 import { RecordingVoiceChannel } from '../support/recording-voice-channel';
 
@@ -69,11 +70,22 @@ describe('voice receipts with several instances', () => {
     const b = await instance([]);
     await b.bus.postAsync('exec', 'first', 'info');
     await shared.stop(a);
-    // An instance that died holding a session stopped renewing it long ago.
-    await shared.db.query(
-      `INSERT INTO status_bus_voice_sessions (room_id, session_id, instance_id, expires_at)
-       VALUES ('default', 'ghost', 'dead-instance', now() - interval '1 minute')`,
+    // An instance in a process of its own, holding a session, killed: it never says goodbye.
+    const LEASE_MS = 1500;
+    const dying = await InstanceProcess.start(shared.db.url, {
+      STATUS_BUS_VOICE_SESSION: 'ghost',
+      STATUS_BUS_VOICE_LEASE_MS: String(LEASE_MS),
+    });
+    const held = await b.bus.postAsync('exec', 'held', 'info');
+    expect(await receiptsFor(held.seq!, 1)).toEqual(['injected@ghost']);
+    await dying.kill('SIGKILL');
+    const [lease] = await shared.db.query<{ left: number }>(
+      `SELECT (extract(epoch FROM expires_at - now()) * 1000)::float8 AS left
+         FROM status_bus_voice_sessions WHERE session_id = 'ghost'`,
     );
+    // Its lease still runs: the session is let go only once the lease has run out.
+    expect(lease!.left).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, lease!.left + 100));
     const entry = await b.bus.postAsync('exec', 'second', 'info');
     expect(await receiptsFor(entry.seq!, 1)).toEqual(['dropped@room']);
   });

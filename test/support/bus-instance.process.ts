@@ -9,6 +9,9 @@
  *   parent → { type: 'report' }                 replies with every seq its subscriber and its
  *                                               @OnEvent handler have seen
  *   parent → { type: 'close' }                  closes the app (flushing) and exits
+ *
+ * With STATUS_BUS_VOICE_SESSION, the instance's voice channel has that session in the room
+ * `default`, leased for STATUS_BUS_VOICE_LEASE_MS.
  */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
@@ -22,6 +25,7 @@ import {
   StatusEntry,
 } from '../../src';
 import { PostgresStatusBackend } from '../../src/postgres';
+import { RecordingVoiceChannel } from './recording-voice-channel';
 
 type Command =
   | { type: 'post'; count: number; prefix: string; paceMs?: number }
@@ -40,6 +44,13 @@ class EventRecorder {
 
 async function main(): Promise<void> {
   const url = process.env.STATUS_BUS_URL!;
+  const session = process.env.STATUS_BUS_VOICE_SESSION;
+  const voice = session
+    ? {
+        channel: new RecordingVoiceChannel({ default: [session] }),
+        sessionLeaseMs: Number(process.env.STATUS_BUS_VOICE_LEASE_MS),
+      }
+    : undefined;
   @Module({
     imports: [
       StatusBusModule.forRoot({
@@ -47,6 +58,7 @@ async function main(): Promise<void> {
         // listening connection that does not come back after a cut fails the test.
         postgres: { url, migrationsRun: true, pollIntervalMs: 600_000 },
         admin: { public: true, heartbeatMs: 1000 },
+        voice,
       }),
     ],
     providers: [EventRecorder],

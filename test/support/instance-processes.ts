@@ -8,10 +8,11 @@ export class InstanceProcess {
 
   private constructor(private readonly child: ChildProcess) {}
 
-  static async start(url: string): Promise<InstanceProcess> {
+  /** `env` adds to the process's environment (see bus-instance.process.ts for what it reads). */
+  static async start(url: string, env: Record<string, string> = {}): Promise<InstanceProcess> {
     const child = fork(join(__dirname, 'bus-instance.process.ts'), [], {
       execArgv: ['-r', 'ts-node/register/transpile-only'],
-      env: { ...process.env, STATUS_BUS_URL: url },
+      env: { ...process.env, ...env, STATUS_BUS_URL: url },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const instance = new InstanceProcess(child);

@@ -1,0 +1,29 @@
+/**
+ * The suite that mutation testing runs against each mutant of the core (see stryker.config.mjs):
+ * the unit specs and the end-to-end files that exercise the log, the writer, delivery, entry
+ * validation and the PostgreSQL append path. Stryker starts jest once per mutant, so the
+ * database server comes from `npm run mutation` (test/mutation/run.ts), not a global setup.
+ * @type {import('jest').Config}
+ */
+const base = require('./jest.config');
+
+module.exports = {
+  ...base,
+  globalSetup: undefined,
+  globalTeardown: undefined,
+  reporters: ['default'],
+  testRegex: undefined,
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/test/status-bus.e2e-spec.ts',
+    '<rootDir>/test/subscribers.e2e-spec.ts',
+    '<rootDir>/test/rooms.e2e-spec.ts',
+    '<rootDir>/test/status-posted.e2e-spec.ts',
+    '<rootDir>/test/backends/conformance.e2e-spec.ts',
+    '<rootDir>/test/postgres/postgres-store.e2e-spec.ts',
+    '<rootDir>/test/postgres/one-order.e2e-spec.ts',
+    '<rootDir>/test/postgres/edge.e2e-spec.ts',
+    '<rootDir>/test/postgres/database-down.e2e-spec.ts',
+    '<rootDir>/test/faults/hostile-input.e2e-spec.ts',
+  ],
+};
