@@ -1,6 +1,26 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
 
+/** The folders of src/ that hold a feature (see the boundary rule below). */
+const FEATURES = [
+  'a2a',
+  'admin',
+  'cli',
+  'cqrs',
+  'delegation',
+  'embedded',
+  'events',
+  'health',
+  'metrics',
+  'openai-realtime',
+  'persistence',
+  'retention',
+  'snapshot',
+  'testing',
+  'tracing',
+  'voice',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.status-bus/**', '.tmp/**', '**/*.js', '*.mjs', 'test/consumers/app/**', 'test/consumers/fixtures/**'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -15,6 +35,63 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'error',
+    },
+  },
+  {
+    // The core knows none of its features: the log, the writer, delivery, entries, errors and
+    // the backends import nothing from a feature, nor from the module that composes them.
+    // Features depend on the core, never the other way.
+    files: [
+      'src/entry/**',
+      'src/errors/**',
+      'src/log/**',
+      'src/writing/**',
+      'src/delivery/**',
+      'src/backends/*.ts',
+      'src/util/**',
+      'src/status-bus.service.ts',
+      'src/status-bus.constants.ts',
+    ],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: FEATURES.map((feature) => `**/${feature}/**`),
+              message: 'The core imports no feature: a feature registers itself with the core.',
+            },
+            {
+              group: ['**/status-bus.module*', '**/status-bus-options*'],
+              message: 'The core imports nothing of the composition above it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The PostgreSQL backend likewise, but for retention: dropping and archiving partitions
+    // is its own upkeep, configured through the module's `retention` option.
+    files: ['src/backends/postgres/**'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: FEATURES.filter((f) => f !== 'retention').map((f) => `**/${f}/**`),
+              message: 'The PostgreSQL backend imports no feature but retention, its own upkeep.',
+            },
+            {
+              group: ['**/status-bus.module*', '**/status-bus-options*'],
+              message: 'A backend imports nothing of the composition above it.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

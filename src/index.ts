@@ -36,7 +36,7 @@ export { StatusPostedEvent } from './cqrs/status-posted.event';
 export { VOICE_CHANNEL } from './voice/voice-channel.interface';
 export { VoiceStore, InMemoryVoiceStore } from './voice/voice-store';
 export { PostgresVoiceStore } from './voice/postgres-voice.store';
-export type { SqlRunner } from './voice/postgres-voice.store';
+export type { SqlPort, SqlRunner } from './backends/sql-port';
 export type { VoiceChannel, InjectTextOptions } from './voice/voice-channel.interface';
 export type { VoiceInjectionOptions } from './voice/voice-injection-options.interface';
 export { InjectVoiceUpdateCommand } from './voice/inject-voice-update.command';

@@ -2,6 +2,7 @@ import { DEFAULT_MAX_ENTRIES } from './backends/in-memory-status.backend';
 import type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
 import { StatusBackend } from './backends/status-backend';
 import { DEFAULT_ENTRY_LIMITS, StatusEntryLimits } from './entry/status-entry-limits';
+import type { StatusLogOptions } from './log/status-log-options';
 import { DEFAULT_ROOM_ID } from './entry/status-room';
 import { describeValue } from './errors/describe-value';
 import { StatusBusConfigError } from './errors/status-bus.errors';
@@ -11,24 +12,13 @@ import { StatusBusModuleOptions } from './status-bus-options.interface';
 import { fail, optionalBoolean, optionalFunction, positiveInteger } from './util/option-checks';
 
 /** Module options with every default filled in, checked once at start. */
-export interface ResolvedStatusBusOptions {
+export interface ResolvedStatusBusOptions extends StatusLogOptions {
   backend: StatusBackend | undefined;
   postgres: PostgresStatusOptions | undefined;
-  maxEntries: number;
   maxCachedRooms: number;
   persistPath: string | undefined;
   persistRotation: ResolvedJsonlRotation | undefined;
-  limits: StatusEntryLimits;
-  subscriberTimeoutMs: number;
-  subscriberMaxQueue: number;
-  maxBufferedEntries: number;
-  maxBatchSize: number;
-  postTimeoutMs: number;
-  shutdownTimeoutMs: number;
   emitStatusPosted: boolean;
-  defaultRoomId: string;
-  /** `undefined` means the system clock, read with sub-millisecond precision. */
-  clock: (() => number) | undefined;
   retention: ResolvedRetention | undefined;
 }
 

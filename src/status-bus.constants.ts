@@ -9,3 +9,6 @@ export const STATUS_BUS_OPTIONS = Symbol('nest-status-bus:options');
 
 /** Injection token of the internal consumers (event emitter, CQRS) fed like subscribers. */
 export const STATUS_SINKS = Symbol('nest-status-bus:sinks');
+
+/** Injection token of the copy of the log kept outside the store (`StatusJournal`), if any. */
+export const STATUS_JOURNAL = Symbol('nest-status-bus:journal');

@@ -15,7 +15,14 @@ import { VOICE_STORE } from './voice/voice-store';
 import { voiceStoreFor } from './voice/voice-store.for';
 import { VoiceChannelResolver } from './voice/voice-channel.resolver';
 import { VoiceInjectionSaga } from './voice/voice-injection.saga';
-import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
+import {
+  STATUS_BACKEND,
+  STATUS_BUS_OPTIONS,
+  STATUS_JOURNAL,
+  STATUS_SINKS,
+} from './status-bus.constants';
+import type { StatusJournal } from './log/status-journal';
+import { JsonlStatusLog } from './persistence/jsonl-status-log';
 import {
   ConfigurableStatusBusModule,
   STATUS_BUS_ASYNC_OPTIONS_TYPE,
@@ -67,6 +74,19 @@ function postgresPart(): typeof PostgresPart {
           return new (postgresPart().PostgresStatusBackend)(options.postgres, { clock, retention });
         }
         return new InMemoryStatusBackend(options.maxEntries);
+      },
+      inject: [STATUS_BUS_OPTIONS],
+    },
+    {
+      provide: STATUS_JOURNAL,
+      useFactory: (options: ResolvedStatusBusOptions): StatusJournal | undefined => {
+        if (!options.persistPath) return undefined;
+        const { limits, clock, defaultRoomId } = options;
+        return new JsonlStatusLog(
+          options.persistPath,
+          { limits, clock, defaultRoomId },
+          options.persistRotation,
+        );
       },
       inject: [STATUS_BUS_OPTIONS],
     },

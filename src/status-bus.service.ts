@@ -5,6 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { StatusBackend, StatusFilter } from './backends/status-backend';
 import { StatusSink } from './delivery/status-sink';
@@ -22,11 +23,17 @@ import {
 import { textProblem } from './entry/status-entry.validation';
 import { checkUnreserved, POST_RESERVED } from './entry/reserved-names';
 import { describeValue } from './errors/describe-value';
-import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_SINKS } from './status-bus.constants';
+import {
+  STATUS_BACKEND,
+  STATUS_BUS_OPTIONS,
+  STATUS_JOURNAL,
+  STATUS_SINKS,
+} from './status-bus.constants';
 import { STATUS_SNAPSHOTS } from './status-snapshots.interface';
 import type { AgentSnapshot, StatusSnapshots } from './status-snapshots.interface';
-import type { ResolvedStatusBusOptions } from './status-bus-options';
 import { StatusLog } from './log/status-log';
+import type { StatusJournal } from './log/status-journal';
+import type { StatusLogOptions } from './log/status-log-options';
 import type { Queued } from './writing/status-writer';
 import type { StatusInstrumentation } from './log/status-instrumentation';
 import { Deadlines } from './util/deadlines';
@@ -122,17 +129,18 @@ export class StatusBusService
   private readonly postDeadlines: Deadlines;
 
   constructor(
-    @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    @Inject(STATUS_BUS_OPTIONS) private readonly options: StatusLogOptions,
     @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,
     @Inject(STATUS_SINKS) private readonly sinks: StatusSink[],
     @Inject(STATUS_SNAPSHOTS) private readonly snapshots: StatusSnapshots,
+    @Optional() @Inject(STATUS_JOURNAL) journal?: StatusJournal,
   ) {
     this.entryContext = {
       limits: options.limits,
       clock: options.clock,
       defaultRoomId: options.defaultRoomId,
     };
-    this.log = new StatusLog(options, backend, this.entryContext);
+    this.log = new StatusLog(options, backend, journal);
     this.postDeadlines = new Deadlines(options.postTimeoutMs);
   }
 

@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../voice/postgres-voice.store';
+import type { SqlRunner } from '../backends/sql-port';
 import { TaskPage, TaskQuery, TaskRecord, TaskRecords } from './task-records';
 
 interface TaskRow {

@@ -3,7 +3,6 @@ import { RequestMalformedError } from '@a2a-js/sdk/errors';
 import { resolveUserScope } from '@a2a-js/sdk/server';
 import type { ServerCallContext, TaskStore } from '@a2a-js/sdk/server';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { backendSql } from '../backends/backend-sql';
 import { StatusBackend } from '../backends/status-backend';
 import { STATUS_BACKEND } from '../status-bus.constants';
 import { PostgresTaskRecords } from './postgres-task-records';
@@ -35,8 +34,9 @@ export class StatusBusTaskStore implements TaskStore {
     @Inject(STATUS_BACKEND) backend: StatusBackend,
     @Optional() @Inject(STATUS_BUS_A2A_OPTIONS) options?: ResolvedA2aBusOptions,
   ) {
-    const sql = backendSql(backend);
-    this.records = sql ? new PostgresTaskRecords(sql) : new InMemoryTaskRecords();
+    this.records = backend.sql
+      ? new PostgresTaskRecords(backend.sql.query)
+      : new InMemoryTaskRecords();
     this.owner = options?.owner ?? resolveUserScope;
   }
 

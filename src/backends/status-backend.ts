@@ -1,5 +1,6 @@
 import { StatusEntry } from '../entry/status-entry';
 import { StatusLevel } from '../entry/status-level';
+import type { SqlPort } from './sql-port';
 
 /** Exact-match filters; both given means both must match. */
 export interface StatusFilter {
@@ -134,6 +135,13 @@ export abstract class StatusBackend {
    * leave this out. `onAppended` may be called spuriously; it must never be missed for long.
    */
   watch?(onAppended: (position?: number) => void): Promise<StopWatching>;
+
+  /**
+   * Statements on the store's own connections, for the parts that keep tables beside the log
+   * (voice, A2A); a backend on a SQL database with those tables offers it, any other leaves it
+   * out and those parts keep their state in memory.
+   */
+  readonly sql?: SqlPort;
 
   /** Releases connections. Called once, after the last `append`. */
   async close(): Promise<void> {}

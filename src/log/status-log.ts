@@ -5,12 +5,12 @@ import { StatusFeed } from '../delivery/status-feed';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber, SubscribeOptions } from '../delivery/status-subscriber';
 import type { SubscriberQueue } from '../delivery/subscriber-queue';
-import { StatusEntry, StatusEntryContext } from '../entry/status-entry';
+import { StatusEntry } from '../entry/status-entry';
 import { StatusBusClosedError } from '../errors/status-bus.errors';
-import { JsonlStatusLog } from '../persistence/jsonl-status-log';
-import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { withTimeout } from '../util/with-timeout';
 import { StatusInstrumentation } from './status-instrumentation';
+import type { StatusJournal } from './status-journal';
+import type { StatusLogOptions } from './status-log-options';
 import { Queued, StatusWriter } from '../writing/status-writer';
 
 /** Where the log is in its life. */
@@ -37,7 +37,6 @@ export class StatusLog {
   annotates = false;
   tellsPosted = false;
   private tellsDispatched = false;
-  private readonly jsonl: JsonlStatusLog | undefined;
   private phase: Phase = 'created';
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -53,17 +52,14 @@ export class StatusLog {
   private readonly logger = new Logger('StatusBus');
 
   constructor(
-    private readonly options: ResolvedStatusBusOptions,
+    private readonly options: StatusLogOptions,
     readonly backend: StatusBackend,
-    context: StatusEntryContext,
+    private readonly journal?: StatusJournal,
   ) {
     this.dispatcher = new StatusDispatcher({
       timeoutMs: options.subscriberTimeoutMs,
       maxQueue: options.subscriberMaxQueue,
     });
-    this.jsonl = options.persistPath
-      ? new JsonlStatusLog(options.persistPath, context, options.persistRotation)
-      : undefined;
     this.writer = new StatusWriter(
       backend,
       {
@@ -215,8 +211,8 @@ export class StatusLog {
 
   private async openStore(): Promise<void> {
     await this.backend.open();
-    if (this.jsonl && this.backend.restore) {
-      await this.backend.restore(await this.jsonl.readAll());
+    if (this.journal && this.backend.restore) {
+      await this.backend.restore(await this.journal.readAll());
     }
     // Watch before reading the head, so nothing appended in between goes unnoticed.
     if (this.backend.watch) {
@@ -230,12 +226,12 @@ export class StatusLog {
   }
 
   /**
-   * What the writer stored, in order: to the file, then to the feed. Without a file nothing
-   * is awaited, which saves the writer a hand-over per batch.
+   * What the writer stored, in order: to the journal, then to the feed. Without a journal
+   * nothing is awaited, which saves the writer a hand-over per batch.
    */
   private stored(stored: StatusEntry[]): Promise<void> | void {
-    if (this.jsonl) {
-      return this.jsonl.append(stored).then(() => this.offer(stored));
+    if (this.journal) {
+      return this.journal.append(stored).then(() => this.offer(stored));
     }
     this.offer(stored);
   }
@@ -264,7 +260,7 @@ export class StatusLog {
     this.dispatcher.close();
     await this.release('watcher', () => this.stopWatching?.());
     await this.release('backend', () => this.backend.close());
-    await this.release('JSONL file', () => this.jsonl?.close());
+    await this.release('journal', () => this.journal?.close());
   }
 
   private async release(what: string, action: () => Promise<void> | undefined): Promise<void> {

@@ -4,6 +4,7 @@ import { FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/
 import { basename, dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StatusEntry, StatusEntryContext } from '../entry/status-entry';
+import type { StatusJournal } from '../log/status-journal';
 import type { ResolvedJsonlRotation } from './jsonl-rotation';
 
 /**
@@ -15,7 +16,7 @@ import type { ResolvedJsonlRotation } from './jsonl-rotation';
  * the time it was rotated (`status.2026-11-27T23-59-59.123Z.jsonl`), and a new one begins: the
  * names sort in log order, and the read-back at start goes through them all, oldest first.
  */
-export class JsonlStatusLog {
+export class JsonlStatusLog implements StatusJournal {
   private file: FileHandle | undefined;
   private readonly logger = new Logger('StatusBus');
   /** Bytes in the current file, and the UTC day it was begun or last written on. */

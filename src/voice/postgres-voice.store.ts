@@ -1,7 +1,5 @@
+import type { SqlRunner } from '../backends/sql-port';
 import { VoiceStore } from './voice-store';
-
-/** Runs a statement on the bus's PostgreSQL connection (`PostgresStatusBackend.query`). */
-export type SqlRunner = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 /**
  * The voice store in PostgreSQL, beside the log, in the tables `status_bus_voice_checkpoints`

@@ -1,0 +1,12 @@
+/** Runs one statement with its parameters and answers its rows. */
+export type SqlRunner = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/**
+ * What a backend on a SQL database offers the parts that keep tables beside its log (the
+ * voice store's checkpoints and sessions, the A2A task store): statements on the bus's own
+ * connections, so that those parts need no database package or connection of their own. A
+ * backend offers it as {@link StatusBackend.sql}; the parts look for that, never for a class.
+ */
+export interface SqlPort {
+  readonly query: SqlRunner;
+}
