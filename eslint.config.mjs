@@ -22,7 +22,7 @@ const FEATURES = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.status-bus/**', '.tmp/**', '**/*.js', '*.mjs', 'test/consumers/app/**', 'test/consumers/fixtures/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.status-bus/**', '.tmp/**', '**/*.js', '*.mjs', '.stryker-tmp/**', 'reports/**', 'test/consumers/app/**', 'test/consumers/fixtures/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

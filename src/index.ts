@@ -37,7 +37,12 @@ export { VOICE_CHANNEL } from './voice/voice-channel.interface';
 export { VoiceStore, InMemoryVoiceStore } from './voice/voice-store';
 export { PostgresVoiceStore } from './voice/postgres-voice.store';
 export type { SqlPort, SqlRunner } from './backends/sql-port';
-export type { VoiceChannel, InjectTextOptions } from './voice/voice-channel.interface';
+export type {
+  HeardOutcome,
+  InjectTextOptions,
+  VoiceChannel,
+  VoiceInjection,
+} from './voice/voice-channel.interface';
 export type { VoiceInjectionOptions } from './voice/voice-injection-options.interface';
 export { InjectVoiceUpdateCommand } from './voice/inject-voice-update.command';
 export type { VoiceInjectionResult } from './voice/inject-voice-update.command';

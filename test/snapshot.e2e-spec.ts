@@ -1,4 +1,6 @@
 import { Test } from '@nestjs/testing';
+import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
+import { ScriptedRealtimeTransport } from '@openai/agents-realtime/testing';
 import {
   createReadProgressTool,
   ManualClock,
@@ -48,7 +50,7 @@ describe('what every agent is doing now', () => {
     const tool = createReadProgressTool(bus, clock.now);
     expect(tool.definition).toMatchObject({
       name: 'read_progress',
-      parameters: { type: 'object', properties: { room_id: { type: 'string' } } },
+      parameters: { type: 'object', properties: { room_id: { type: ['string', 'null'] } } },
     });
     const report = await tool.handler({});
     const [now, heading, ...recent] = report.split('\n');
@@ -60,6 +62,58 @@ describe('what every agent is doing now', () => {
     expect(await createReadProgressTool(bus).handler({ room_id: 'empty-room' })).toBe(
       'No agent has reported anything yet.',
     );
+    await app.close();
+  });
+});
+
+describe('read_progress on an @openai/agents-realtime session', () => {
+  it('is a tool of the agent, called by the model, answered with the report', async () => {
+    const { app, bus, clock } = await testingApp();
+    bus.post('exec', 'click_result', 'ok', { roomId: 'call-1', detail: 'Clicked' });
+    bus.post('exec', 'elsewhere', 'failed', { roomId: 'call-2' });
+    await bus.flush();
+    clock.advance(3000);
+    // As the documentation wires it: the definition as is, the handler as `execute`.
+    const progress = createReadProgressTool(bus, clock.now);
+    const readProgress = tool({
+      ...progress.definition,
+      execute: (args) => progress.handler(args),
+    });
+    const agent = new RealtimeAgent({ name: 'voice', instructions: 'Help', tools: [readProgress] });
+    const transport = new ScriptedRealtimeTransport();
+    const session = new RealtimeSession(agent, { transport });
+    await session.connect({ apiKey: 'test' });
+    // The model calls the tool, for one room, as strict mode has it send every argument.
+    transport.emit('function_call', {
+      type: 'function_call',
+      name: 'read_progress',
+      callId: 'call_1',
+      arguments: JSON.stringify({ room_id: 'call-1' }),
+      responseId: 'resp_1',
+    });
+    await eventually(() => transport.calls.some((c) => c.method === 'sendFunctionCallOutput'));
+    const { output, toolCall } = transport.calls.find(
+      (c) => c.method === 'sendFunctionCallOutput',
+    ) as unknown as { output: string; toolCall: { callId: string } };
+    expect(toolCall.callId).toBe('call_1');
+    expect(output).toMatch(
+      /^exec: click_result, ok, 3 seconds ago \(Clicked\)\.\nRecent activity:\n/,
+    );
+    expect(output).not.toContain('elsewhere');
+    session.close();
+    await app.close();
+  });
+
+  it('reports on every room when the model passes null, as strict mode sends a left-out one', async () => {
+    const { app, bus } = await testingApp();
+    bus.post('exec', 'one', 'ok', { roomId: 'a' });
+    bus.post('exec', 'two', 'ok', { roomId: 'b' });
+    await bus.flush();
+    const progress = createReadProgressTool(bus);
+    expect(progress.definition.parameters.required).toEqual(['room_id']);
+    const report = await progress.handler({ room_id: null });
+    expect(report).toContain('exec: one');
+    expect(report).toContain('exec: two');
     await app.close();
   });
 });

@@ -50,10 +50,10 @@ export class StatusEntryResponseDto extends PostStatusEntryDto {
 /** One agent's latest entry in a room, as `GET /status/snapshot` returns it. */
 export class AgentSnapshotDto {
   @ApiProperty({ example: 'exec' })
-  agentId!: string;
+  agent_id!: string;
 
   @ApiProperty({ example: 'default' })
-  roomId!: string;
+  room_id!: string;
 
   @ApiProperty({ enum: STATUS_LEVELS, example: 'ok' })
   status!: StatusLevel;

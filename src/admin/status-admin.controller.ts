@@ -36,7 +36,7 @@ import {
   PostStatusEntryDto,
   StatusEntryResponseDto,
 } from './post-status-entry.dto';
-import { AgentSnapshot } from '../snapshot/agent-snapshot';
+import { agentSnapshotJson, AgentSnapshotJson } from '../snapshot/agent-snapshot';
 import type { ResolvedStatusAdminOptions } from './resolve-admin-options';
 import { STATUS_ADMIN_OPTIONS } from './status-admin.constants';
 import { SERVES_OWN_LOGIN, StatusAdminGuard, UNAUTHORIZED_REQUESTS } from './status-admin.guard';
@@ -104,8 +104,9 @@ export function createStatusAdminController(path: string): Type<unknown> {
       type: [AgentSnapshotDto],
       description: 'Every agent’s latest entry, per room',
     })
-    snapshot(@Query('room_id') roomId?: string): Promise<AgentSnapshot[]> {
-      return this.bus.snapshot({ roomId: roomId || undefined });
+    async snapshot(@Query('room_id') roomId?: string): Promise<AgentSnapshotJson[]> {
+      // The wire's field names, as entries, MCP and AG-UI have them.
+      return (await this.bus.snapshot({ roomId: roomId || undefined })).map(agentSnapshotJson);
     }
 
     @Get('recent/text')

@@ -165,23 +165,23 @@ export function renderStatusDashboard(basePath: string): string {
     lane(entry.agent_id).list.prepend(item);
     (pendingReceipts.get(entry.seq) || []).forEach(showReceipt);
     pendingReceipts.delete(entry.seq);
-    showNow({ agentId: entry.agent_id, roomId: entry.room_id, status: entry.status, action: entry.action, since: entry.ts, seq: entry.seq });
+    showNow({ agent_id: entry.agent_id, room_id: entry.room_id, status: entry.status, action: entry.action, since: entry.ts, seq: entry.seq });
     $('empty').classList.add('hidden');
   }
 
   const now = new Map();
   function showNow(state) {
-    const key = state.roomId + '\u0000' + state.agentId;
+    const key = state.room_id + '\u0000' + state.agent_id;
     const current = now.get(key);
     if (current && Number(current.dataset.seq) >= state.seq) return;
     const card = current || document.createElement('div');
     card.className = 'agent-now ' + state.status;
     card.dataset.seq = state.seq;
-    card.dataset.agent = state.agentId;
-    card.dataset.room = state.roomId;
+    card.dataset.agent = state.agent_id;
+    card.dataset.room = state.room_id;
     const who = document.createElement('div');
     who.className = 'who';
-    who.textContent = state.agentId + (state.roomId === 'default' ? '' : ' · ' + state.roomId);
+    who.textContent = state.agent_id + (state.room_id === 'default' ? '' : ' · ' + state.room_id);
     const what = document.createElement('div');
     what.className = 'what';
     what.textContent = state.status + ' · ' + state.action + ' · since ' + String(state.since).slice(11, 19);

@@ -3,21 +3,32 @@ import { timestampMillis } from '../entry/status-timestamp';
 import { StatusBusService } from '../status-bus.service';
 import { AgentSnapshot } from './agent-snapshot';
 
-/** A tool definition in the JSON-schema form that LLM and realtime voice APIs take. */
+/**
+ * A tool definition in the JSON-schema form that LLM and realtime voice APIs take. The schema
+ * follows the rules of OpenAI's strict mode (every property required, none other allowed; an
+ * optional argument is a nullable one), so `@openai/agents-realtime`'s `tool()` takes it as is.
+ */
 export interface ReadProgressToolDefinition {
   name: 'read_progress';
   description: string;
   parameters: {
     type: 'object';
-    properties: { room_id: { type: 'string'; description: string } };
+    properties: { room_id: { type: ['string', 'null']; description: string } };
+    required: ['room_id'];
     additionalProperties: false;
   };
+}
+
+/** What a call of the tool passes: the room to report on, or none (`null`, left out) for all. */
+export interface ReadProgressArgs {
+  room_id?: string | null;
 }
 
 /** The tool for an agent: its definition, and the handler that answers a call. */
 export interface ReadProgressTool {
   definition: ReadProgressToolDefinition;
-  handler(args?: { room_id?: string }): Promise<string>;
+  /** Answers a call; arguments of any other shape are read as "every room". */
+  handler(args?: ReadProgressArgs | unknown): Promise<string>;
 }
 
 function ago(ms: number): string {
@@ -39,8 +50,12 @@ function sentence(agent: AgentSnapshot, now: number): string {
  * doing now, in short sentences a voice model can say, then the last 8 entries.
  *
  * @example
- * const tool = createReadProgressTool(bus);
- * session.registerTool(tool.definition, (args) => tool.handler(args));
+ * // With @openai/agents-realtime, tools belong to the agent a RealtimeSession runs:
+ * const progress = createReadProgressTool(bus);
+ * const agent = new RealtimeAgent({
+ *   name: 'voice',
+ *   tools: [tool({ ...progress.definition, execute: (args) => progress.handler(args) })],
+ * });
  */
 export function createReadProgressTool(
   bus: StatusBusService,
@@ -56,15 +71,17 @@ export function createReadProgressTool(
         type: 'object',
         properties: {
           room_id: {
-            type: 'string',
-            description: 'The conversation to report on; all when left out.',
+            type: ['string', 'null'],
+            description: 'The conversation to report on; null for every conversation.',
           },
         },
+        required: ['room_id'],
         additionalProperties: false,
       },
     },
-    async handler(args = {}) {
-      const roomId = args.room_id || undefined;
+    async handler(args) {
+      const room = (args as ReadProgressArgs | undefined)?.room_id;
+      const roomId = typeof room === 'string' && room !== '' ? room : undefined;
       const agents = await bus.snapshot({ roomId });
       if (agents.length === 0) return 'No agent has reported anything yet.';
       const at = now();

@@ -79,7 +79,7 @@ describe('A2A on the in-memory bus', () => {
     });
     expect(await board.json()).toContainEqual(
       expect.objectContaining({
-        agentId: 'stepping-agent',
+        agent_id: 'stepping-agent',
         action: 'a2a.status',
         status: 'completed',
         detail: 'done',

@@ -147,7 +147,7 @@ describe('the admin API with hostile and unlucky input', () => {
       await bus.postAsync('exec', `step ${i}`, 'ok', { roomId: `r${i}` });
     const all = await request(server()).get('/status/snapshot').set(auth).expect(200);
     // The five rooms active most recently, each with its agent: bounded, and not empty.
-    expect((all.body as { roomId: string }[]).map((a) => a.roomId).sort()).toEqual([
+    expect((all.body as { room_id: string }[]).map((a) => a.room_id).sort()).toEqual([
       'r16',
       'r17',
       'r18',
@@ -156,7 +156,7 @@ describe('the admin API with hostile and unlucky input', () => {
     ]);
     const r0 = await request(server()).get('/status/snapshot?room_id=r0').set(auth).expect(200);
     expect(
-      (r0.body as { agentId: string; action: string }[]).map((s) => [s.agentId, s.action]),
+      (r0.body as { agent_id: string; action: string }[]).map((s) => [s.agent_id, s.action]),
     ).toEqual([
       ['exec', 'task'],
       ['voice', 'listening'],

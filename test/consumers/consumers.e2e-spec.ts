@@ -7,10 +7,20 @@
  * on Express and on Fastify.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { eventually } from '../support/bus-app';
+import { docBlocks } from './doc-blocks';
 import { SseClient } from '../support/sse-client';
 import { createTestDatabase } from '../support/test-database';
 import { STATUS_BUS_MIGRATIONS } from '../../src';
@@ -18,12 +28,12 @@ import { STATUS_BUS_MIGRATIONS } from '../../src';
 const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'consumer-admin-token-0123456789';
 
-/** The first TypeScript block of the README's "Using it" section. */
+/** The first TypeScript block of the README's "A first application" section. */
 function readmeExample(): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Using it'));
+  const section = readme.slice(readme.indexOf('\n## A first application'));
   const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('README.md has no TypeScript block under "## Using it"');
+  if (!match) throw new Error('README.md has no TypeScript block under "## A first application"');
   return match[1]!;
 }
 
@@ -174,6 +184,71 @@ describe('the types of every entry point', () => {
       throw new Error(String((err as { stdout?: string }).stdout ?? err));
     }
     expect(subpaths.length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('every TypeScript block of README.md and docs/', () => {
+  const blocks = docBlocks(ROOT);
+
+  /** Writes the blocks into `dir`/docs, one folder per page, and type-checks them there. */
+  function compile(dir: string, flags: string[] = []): void {
+    rmSync(join(dir, 'docs'), { recursive: true, force: true });
+    for (const block of blocks) {
+      mkdirSync(join(dir, 'docs', block.page), { recursive: true });
+      writeFileSync(join(dir, 'docs', block.page, block.file), block.code);
+    }
+    writeFileSync(
+      join(dir, 'tsconfig.docs.json'),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { noEmit: true, rootDir: '.', types: ['node', 'jest'] },
+        include: ['docs'],
+      }),
+    );
+    const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+    try {
+      sh(process.execPath, [tsc, '-p', 'tsconfig.docs.json', ...flags], dir);
+    } catch (err) {
+      throw new Error(String((err as { stdout?: string }).stdout ?? err));
+    }
+  }
+
+  it('are there: every page has one, and the README has its first application', () => {
+    const pages = new Set(blocks.map((b) => b.page));
+    const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
+    for (const page of docs) {
+      if (page === 'development.md') continue; // commands, no TypeScript
+      expect([page, pages.has(page.slice(0, -3))]).toEqual([page, true]);
+    }
+    expect(blocks.filter((b) => b.page === 'README')).toHaveLength(1);
+  });
+
+  it('link only to files the package holds, or to web addresses', () => {
+    const installed = join(apps['nest11-cjs']!, 'node_modules', 'nest-status-bus');
+    const pages = ['README.md', ...readdirSync(join(installed, 'docs')).map((f) => `docs/${f}`)];
+    const missing: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(installed, page), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        const file = target!.split('#')[0]!;
+        if (!existsSync(join(installed, dirname(page), file))) missing.push(`${page} → ${target}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(pages.length).toBeGreaterThan(10);
+  });
+
+  it('compile in a NestJS 11 application with a classic CommonJS tsconfig (node10)', () => {
+    compile(apps['nest11-cjs']!, ['--module', 'commonjs', '--moduleResolution', 'node10']);
+  });
+
+  it('compile in a NestJS 11 application with nodenext', () => {
+    compile(apps['nest11-cjs']!, ['--module', 'nodenext', '--moduleResolution', 'nodenext']);
+  });
+
+  it('compile in a NestJS 12 ES module application', () => {
+    compile(apps['nest12-esm']!);
   });
 });
 
