@@ -27,8 +27,11 @@ export interface ReadProgressArgs {
 /** The tool for an agent: its definition, and the handler that answers a call. */
 export interface ReadProgressTool {
   definition: ReadProgressToolDefinition;
-  /** Answers a call; arguments of any other shape are read as "every room". */
-  handler(args?: ReadProgressArgs | unknown): Promise<string>;
+  /**
+   * Answers a call with its arguments ({@link ReadProgressArgs}); `unknown`, as a tool
+   * runtime passes what the model sent: anything of another shape is read as "every room".
+   */
+  handler(args?: unknown): Promise<string>;
 }
 
 function ago(ms: number): string {
