@@ -26,7 +26,11 @@ export default {
   // Module-level code runs once per process; mutating it would need every test per mutant.
   ignoreStatic: true,
   concurrency: 3,
-  timeoutMS: 20000,
+  // A mutant that hangs is detected once it outlasts its tests by this much (a hang is a kill).
+  timeoutMS: 5000,
+  // Reruns test only the mutants whose code or tests changed (reports/stryker-incremental.json).
+  incremental: true,
+  incrementalFile: "reports/stryker-incremental.json",
   thresholds: { high: 90, low: 80, break: 80 },
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
