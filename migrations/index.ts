@@ -1,3 +1,4 @@
+import type { MigrationInterface } from 'typeorm';
 import { CreateStatusBusEntries1764000000000 } from './1764000000000-create-status-bus-entries';
 import { AppendAfterPredecessor1764000000001 } from './1764000000001-append-after-predecessor';
 import { AddRooms1764000000002 } from './1764000000002-add-rooms';
@@ -15,7 +16,7 @@ import { CopyAppend1764000000009 } from './1764000000009-copy-append';
  * source's `migrations`. Every one is idempotent (`IF NOT EXISTS`, `CREATE OR REPLACE`), so they
  * can run again under another runner's table: ways of running them can be mixed.
  */
-export const STATUS_BUS_MIGRATIONS = [
+export const STATUS_BUS_MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateStatusBusEntries1764000000000,
   AppendAfterPredecessor1764000000001,
   AddRooms1764000000002,

@@ -15,5 +15,7 @@ export { StatusBusTaskStore } from './a2a/status-bus-task.store';
 export { StatusBusExecutionEventBusManager } from './a2a/status-bus-execution-event-bus.manager';
 export { StatusBusAgentExecutor } from './a2a/status-bus-agent-executor';
 export { TaskEventChannel } from './a2a/task-event-channel';
+export type { TaskEventListener, TaskFinishedListener } from './a2a/task-event-channel';
+export type { CancelListener } from './a2a/status-bus-execution-event-bus.manager';
 export { A2A_STATUS_LEVELS } from './a2a/a2a-states';
 export { A2A_ACTIONS, A2A_SEQ_KEY } from './a2a/task-event.entry';

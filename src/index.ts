@@ -7,7 +7,12 @@ export type { StatusRetentionOptions } from './retention/retention-options';
 export type { JsonlRotationOptions } from './persistence/jsonl-rotation';
 export { STATUS_POSTED, STATUS_BACKEND } from './status-bus.constants';
 export { StatusEntry } from './entry/status-entry';
-export type { PostOptions, StatusEntryJson, StatusEntryProps } from './entry/status-entry';
+export type {
+  PostOptions,
+  StatusEntryContext,
+  StatusEntryJson,
+  StatusEntryProps,
+} from './entry/status-entry';
 export type { JsonValue, StatusMetadata } from './entry/status-entry.validation';
 export { STATUS_LEVELS, isStatusLevel } from './entry/status-level';
 export type { StatusLevel } from './entry/status-level';
@@ -15,7 +20,7 @@ export { DEFAULT_ENTRY_LIMITS } from './entry/status-entry-limits';
 export type { StatusEntryLimits } from './entry/status-entry-limits';
 export { formatRecentText, formatSummary } from './entry/status-text.format';
 export { StatusBackend, matchesFilter } from './backends/status-backend';
-export type { StatusFilter, StopWatching } from './backends/status-backend';
+export type { StatusFilter, StatusMaintenance, StopWatching } from './backends/status-backend';
 export { InMemoryStatusBackend, DEFAULT_MAX_ENTRIES } from './backends/in-memory-status.backend';
 export type { StatusSubscriber, SubscribeOptions, Unsubscribe } from './delivery/status-subscriber';
 export {
@@ -44,6 +49,7 @@ export type {
   VoiceInjection,
 } from './voice/voice-channel.interface';
 export type { VoiceInjectionOptions } from './voice/voice-injection-options.interface';
+export type { VoicePolicy, VoiceRule } from './voice/voice-policy';
 export { InjectVoiceUpdateCommand } from './voice/inject-voice-update.command';
 export type { VoiceInjectionResult } from './voice/inject-voice-update.command';
 export { VoiceInjectionSaga } from './voice/voice-injection.saga';
@@ -68,4 +74,8 @@ export { StatusBusTestKit } from './testing/status-bus-test-kit';
 export { StatusBusTestingModule } from './testing/status-bus-testing.module';
 export type { AgentSnapshot } from './snapshot/agent-snapshot';
 export { createReadProgressTool } from './snapshot/read-progress.tool';
-export type { ReadProgressTool, ReadProgressToolDefinition } from './snapshot/read-progress.tool';
+export type {
+  ReadProgressArgs,
+  ReadProgressTool,
+  ReadProgressToolDefinition,
+} from './snapshot/read-progress.tool';

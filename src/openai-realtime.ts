@@ -5,6 +5,7 @@
 export { OpenAIRealtimeVoiceChannel } from './openai-realtime/openai-realtime.voice-channel';
 export type {
   OpenAIRealtimeVoiceChannelOptions,
+  RealtimeVoiceSession,
   RegisterRealtimeSessionOptions,
 } from './openai-realtime/openai-realtime.voice-channel';
 export { RealtimeTurns } from './openai-realtime/realtime-turns';

@@ -113,7 +113,7 @@ export const SKIPPING_WINDOW_MS = 60_000;
  * providers initialise reach handlers registered later in the boot.
  *
  * A facade: it checks what callers give it and answers them; the log's pipeline and lifecycle
- * are the {@link StatusLog}'s.
+ * are the `StatusLog`'s.
  *
  * @example
  * constructor(private readonly bus: StatusBusService) {}
@@ -128,6 +128,7 @@ export class StatusBusService
   private readonly log: StatusLog;
   private readonly postDeadlines: Deadlines;
 
+  /** @internal Nest injects it: inject the service, never construct it. */
   constructor(
     @Inject(STATUS_BUS_OPTIONS) private readonly options: StatusLogOptions,
     @Inject(STATUS_BACKEND) private readonly backend: StatusBackend,

@@ -22,7 +22,7 @@ import { StatusBusService } from '../status-bus.service';
 import { BoundedMap } from '../util/bounded-map';
 import { resolveA2aBusOptions, STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
 import type { ResolvedA2aBusOptions } from './resolve-a2a-options';
-import { ChannelHub, TaskEventChannel } from './task-event-channel';
+import { TaskEventChannel } from './task-event-channel';
 import {
   A2A_ACTIONS,
   A2A_SEQ_KEY,
@@ -70,7 +70,7 @@ export type CancelListener = (taskId: string, tenant: string) => void;
  */
 @Injectable()
 export class StatusBusExecutionEventBusManager
-  implements ExecutionEventBusManager, ChannelHub, OnModuleInit, OnApplicationShutdown
+  implements ExecutionEventBusManager, OnModuleInit, OnApplicationShutdown
 {
   private readonly logger = new Logger('StatusBusA2a');
   private readonly options: ResolvedA2aBusOptions;
@@ -91,6 +91,7 @@ export class StatusBusExecutionEventBusManager
   private position = 0;
   private unsubscribe: Unsubscribe | undefined;
 
+  /** @internal Nest injects it. */
   constructor(
     private readonly bus: StatusBusService,
     @Optional() @Inject(STATUS_BUS_A2A_OPTIONS) options?: ResolvedA2aBusOptions,
@@ -220,7 +221,7 @@ export class StatusBusExecutionEventBusManager
   /**
    * Stores `event`. Never throws: it is called from executors and from the SDK's own `.catch`
    * handlers, where a throw is an unhandled rejection that ends the process. An event the bus
-   * cannot store fails its task instead ({@link failureOf}); one that cannot even be placed in
+   * cannot store fails its task instead (`failureOf`); one that cannot even be placed in
    * a task is logged and dropped.
    */
   publish(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined {

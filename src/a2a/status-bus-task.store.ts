@@ -30,6 +30,7 @@ export class StatusBusTaskStore implements TaskStore {
   private readonly records: TaskRecords;
   private readonly owner: (context: ServerCallContext) => string;
 
+  /** @internal Nest injects it. */
   constructor(
     @Inject(STATUS_BACKEND) backend: StatusBackend,
     @Optional() @Inject(STATUS_BUS_A2A_OPTIONS) options?: ResolvedA2aBusOptions,

@@ -7,11 +7,13 @@ import type {
 import { Logger } from '@nestjs/common';
 import type { StatusEntry } from '../entry/status-entry';
 
-type EventListener = (event: AgentExecutionEvent) => void;
-type FinishedListener = () => void;
-type Listener = EventListener | FinishedListener;
+/** Told each event of the task, in log order. */
+export type TaskEventListener = (event: AgentExecutionEvent) => void;
+/** Told once the task's events are all delivered. */
+export type TaskFinishedListener = () => void;
+type Listener = TaskEventListener | TaskFinishedListener;
 
-/** What a channel needs from the manager that routes the bus's entries to it. */
+/** What a channel needs from the manager that routes the bus's entries to it. @internal */
 export interface ChannelHub {
   /** Stores `event` on the bus: the id of the entry posted, when it is of the channel's task. */
   publish(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined;
@@ -45,6 +47,7 @@ export class TaskEventChannel implements ExecutionEventBus {
    * stands): what arrives meanwhile is held until the manager sets it and catches up
    * @param contextId the task's context, when known
    * @param context the call the channel was opened for
+   * @internal the manager opens channels
    */
   constructor(
     private readonly hub: ChannelHub,
@@ -73,20 +76,20 @@ export class TaskEventChannel implements ExecutionEventBus {
     if (id !== undefined && this.attached) this.pending.add(id);
   }
 
-  on(eventName: 'event', listener: EventListener): this;
-  on(eventName: 'finished', listener: FinishedListener): this;
+  on(eventName: 'event', listener: TaskEventListener): this;
+  on(eventName: 'finished', listener: TaskFinishedListener): this;
   on(eventName: ExecutionEventName, listener: Listener): this {
     return this.listen(eventName, listener, false);
   }
 
-  once(eventName: 'event', listener: EventListener): this;
-  once(eventName: 'finished', listener: FinishedListener): this;
+  once(eventName: 'event', listener: TaskEventListener): this;
+  once(eventName: 'finished', listener: TaskFinishedListener): this;
   once(eventName: ExecutionEventName, listener: Listener): this {
     return this.listen(eventName, listener, true);
   }
 
-  off(eventName: 'event', listener: EventListener): this;
-  off(eventName: 'finished', listener: FinishedListener): this;
+  off(eventName: 'event', listener: TaskEventListener): this;
+  off(eventName: 'finished', listener: TaskFinishedListener): this;
   off(eventName: ExecutionEventName, listener: Listener): this {
     this.listeners(eventName).delete(listener);
     this.release();

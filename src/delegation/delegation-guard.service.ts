@@ -27,7 +27,7 @@ export type DelegationDecision =
 
 /**
  * Stops a task that was just completed from being delegated again: a completion younger than
- * the window refuses the delegation. Answered from memory (the {@link CompletionReadModel}),
+ * the window refuses the delegation. Answered from memory (the `CompletionReadModel`),
  * which every instance keeps current from the shared log and rebuilds from the store at start.
  *
  * @example
@@ -39,6 +39,7 @@ export class DelegationGuardService implements OnApplicationBootstrap {
   private readonly logger = new Logger('StatusBus');
   private rebuilt: Promise<void> | undefined;
 
+  /** @internal Nest injects it. */
   constructor(
     private readonly readModel: CompletionReadModel,
     private readonly bus: StatusBusService,

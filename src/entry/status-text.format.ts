@@ -68,7 +68,7 @@ function padCodePoints(text: string, width: number): string {
 
 /**
  * One line per entry: `[HH:MM:SS] agent: action → status | detail` (UTC; ` | detail` only when
- * set), each text on one line whatever it holds (see {@link oneLine}).
+ * set), each text on one line whatever it holds (see `oneLine`).
  */
 export function formatRecentText(entries: readonly StatusEntry[]): string {
   if (entries.length === 0) return NO_ACTIVITY_TEXT;

@@ -28,7 +28,7 @@ export interface RegisterRealtimeSessionOptions {
 }
 
 /** The part of a `RealtimeSession` the channel uses: its transport. */
-type Session = Pick<RealtimeSession, 'transport'>;
+export type RealtimeVoiceSession = Pick<RealtimeSession, 'transport'>;
 
 /** @throws InvalidStatusQueryError unless `value` is a non-empty string */
 function checkName(name: string, value: unknown): void {
@@ -67,15 +67,15 @@ interface Bound {
  * voice.register(roomId, session);
  */
 @Injectable()
-export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
+export class OpenAIRealtimeVoiceChannel implements VoiceChannel<RealtimeVoiceSession> {
   private readonly logger = new Logger('StatusBus');
-  private readonly rooms = new Map<string, Set<Session>>();
-  private readonly bound = new WeakMap<Session, Bound>();
+  private readonly rooms = new Map<string, Set<RealtimeVoiceSession>>();
+  private readonly bound = new WeakMap<RealtimeVoiceSession, Bound>();
   /**
    * Each session's id, kept after it is unregistered: what was still owed to a session that
    * disconnected is receipted under its own id.
    */
-  private readonly ids = new WeakMap<Session, string>();
+  private readonly ids = new WeakMap<RealtimeVoiceSession, string>();
   private readonly settleMs: number;
 
   constructor(@Optional() options: OpenAIRealtimeVoiceChannelOptions = {}) {
@@ -92,7 +92,7 @@ export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
    */
   register(
     roomId: string,
-    session: Session,
+    session: RealtimeVoiceSession,
     options: RegisterRealtimeSessionOptions = {},
   ): () => void {
     checkName('roomId', roomId);
@@ -122,23 +122,23 @@ export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
     };
   }
 
-  getRoomSessions(roomId: string): Session[] {
+  getRoomSessions(roomId: string): RealtimeVoiceSession[] {
     return [...(this.rooms.get(roomId) ?? [])];
   }
 
-  sessionId(session: Session): string {
+  sessionId(session: RealtimeVoiceSession): string {
     return this.ids.get(session) ?? 'unregistered';
   }
 
-  isOpen(session: Session): boolean {
+  isOpen(session: RealtimeVoiceSession): boolean {
     return this.bound.get(session)?.turns.open ?? false;
   }
 
-  isIdle(session: Session): boolean {
+  isIdle(session: RealtimeVoiceSession): boolean {
     return this.bound.get(session)?.turns.idle ?? true;
   }
 
-  onIdle(session: Session, listener: () => void): () => void {
+  onIdle(session: RealtimeVoiceSession, listener: () => void): () => void {
     const bound = this.bound.get(session);
     if (!bound) {
       // Closed already: said at once, like a close.
@@ -148,7 +148,11 @@ export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
     return bound.turns.onIdle(listener);
   }
 
-  injectText(session: Session, text: string, { role, silent }: InjectTextOptions): VoiceInjection {
+  injectText(
+    session: RealtimeVoiceSession,
+    text: string,
+    { role, silent }: InjectTextOptions,
+  ): VoiceInjection {
     const bound = this.bound.get(session);
     if (!bound) throw new Error('the realtime session is no longer registered');
     session.transport.sendEvent({
@@ -163,11 +167,11 @@ export class OpenAIRealtimeVoiceChannel implements VoiceChannel<Session> {
   }
 
   /** Stops following `session`; replies it still owed are answered `undefined`. */
-  private unregister(session: Session): void {
+  private unregister(session: RealtimeVoiceSession): void {
     this.bound.get(session)?.turns.close();
   }
 
-  private forget(session: Session): void {
+  private forget(session: RealtimeVoiceSession): void {
     const bound = this.bound.get(session);
     if (!bound) return;
     this.bound.delete(session);

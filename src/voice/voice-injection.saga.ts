@@ -19,6 +19,7 @@ import type { ResolvedVoiceOptions } from './voice-options';
 export class VoiceInjectionSaga {
   private readonly logger = new Logger('StatusBus');
 
+  /** @internal Nest injects it. */
   constructor(
     @Inject(VOICE_OPTIONS) private readonly voice: ResolvedVoiceOptions,
     private readonly resolver: VoiceChannelResolver,

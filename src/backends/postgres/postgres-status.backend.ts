@@ -139,6 +139,7 @@ export class PostgresStatusBackend extends StatusBackend {
   /**
    * @param extras what the module passes from its own options: the bus's clock (which times the
    * samples of positions and retention's horizon) and retention
+   * @internal the module constructs it from its `postgres` and `retention` options
    */
   constructor(
     private readonly options: PostgresStatusOptions,
@@ -450,7 +451,7 @@ export class PostgresStatusBackend extends StatusBackend {
     };
   }
 
-  /** The listening connection; exposed for fault tests. */
+  /** The listening connection. @internal exposed for fault tests */
   listener: PostgresNotificationListener | undefined;
 
   override get watching(): boolean {
