@@ -30,7 +30,8 @@ export default {
   ignoreStatic: true,
   concurrency: 3,
   // A mutant that hangs is detected once it outlasts its tests by this much (a hang is a kill).
-  timeoutMS: 5000,
+  timeoutMS: 3000,
+  timeoutFactor: 1.25,
   // Reruns test only the mutants whose code or tests changed (reports/stryker-incremental.json).
   incremental: true,
   incrementalFile: "reports/stryker-incremental.json",
