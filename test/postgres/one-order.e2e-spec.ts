@@ -99,7 +99,8 @@ describe('one order, one truth', () => {
       const listening = await shared.db.query<{ channel: string }>(
         // pg_listening_channels() is per session: ask the listeners' own sessions instead.
         `SELECT query AS channel FROM pg_stat_activity
-          WHERE application_name = 'nest-status-bus-listener' AND query LIKE 'LISTEN%'`,
+          WHERE application_name = 'nest-status-bus-listener' AND query LIKE 'LISTEN%'
+            AND datname = current_database()`,
       );
       expect(listening.map((r) => r.channel).sort()).toEqual([
         'LISTEN "ops_bus"',
