@@ -3,8 +3,8 @@
  * the unit specs and the quicker end-to-end files that exercise the log, the writer, delivery,
  * entry validation and the PostgreSQL append path. Every mutant of the core is covered by most
  * tests, and one that hangs costs its tests' whole time again: the slowest files (the
- * PostgreSQL store's, the fuzzing) stay out, and the mutants only they would kill are listed
- * as survivors. Stryker starts jest once per mutant, so the
+ * PostgreSQL store's, the fuzzing) stay out: a mutant only they would kill counts as a survivor
+ * here, and is to be reviewed as one. Stryker starts jest once per mutant, so the
  * database server comes from `npm run mutation` (test/mutation/run.ts), not a global setup.
  * @type {import('jest').Config}
  */
