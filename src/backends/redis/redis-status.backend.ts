@@ -150,10 +150,11 @@ export class RedisStatusBackend extends StatusBackend {
       );
     }
     this.keys = new RedisKeys(options.prefix ?? 'status-bus');
-    this.replicas =
-      options.waitForReplicas === 0
-        ? 0
-        : positiveInteger('redis.waitForReplicas', options.waitForReplicas, 0);
+    const replicas = options.waitForReplicas ?? 0;
+    if (!Number.isSafeInteger(replicas) || replicas < 0) {
+      fail('redis.waitForReplicas', `must be an integer ≥ 0, got ${describeValue(replicas)}`);
+    }
+    this.replicas = replicas;
     this.replicaTimeoutMs = positiveInteger(
       'redis.replicaTimeoutMs',
       options.replicaTimeoutMs,
