@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,6 +16,7 @@ export class RedisServer {
     readonly port: number,
     readonly dir: string,
     private readonly args: string[],
+    private readonly config?: string,
   ) {}
 
   get url(): string {
@@ -25,7 +26,29 @@ export class RedisServer {
   /** Starts a server; `args` are redis-server options (`['--appendonly', 'yes']`). */
   static async start(args: string[] = []): Promise<RedisServer> {
     const dir = await mkdtemp(join(tmpdir(), 'status-bus-redis-'));
-    const server = new RedisServer(await freePort(), dir, args);
+    const server = new RedisServer(await freePort(), dir, ['--save', '', ...args]);
+    await server.restart();
+    return server;
+  }
+
+  /**
+   * Starts a Sentinel that watches the primary on `primaryPort` as `name`, quick to call it down
+   * (a second) and to fail over.
+   */
+  static async sentinel(name: string, primaryPort: number): Promise<RedisServer> {
+    const dir = await mkdtemp(join(tmpdir(), 'status-bus-sentinel-'));
+    const config = join(dir, 'sentinel.conf');
+    // Sentinel rewrites its configuration file as it learns, so it gets one of its own.
+    await writeFile(
+      config,
+      [
+        `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 1`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 5000`,
+        '',
+      ].join('\n'),
+    );
+    const server = new RedisServer(await freePort(), dir, [], config);
     await server.restart();
     return server;
   }
@@ -35,15 +58,8 @@ export class RedisServer {
     const child = spawn(
       'redis-server',
       [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        this.dir,
-        '--save',
-        '',
-        ...this.args,
+        ...(this.config ? [this.config, '--sentinel'] : []),
+        ...['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, ...this.args],
       ],
       { stdio: 'ignore' },
     );
