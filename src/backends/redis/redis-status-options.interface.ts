@@ -37,6 +37,12 @@ export interface RedisStatusOptions {
    */
   maxEntries?: number;
   /**
+   * What the bus's connections are called in `CLIENT LIST`: `<name>-writer`, `<name>-reader`
+   * and `<name>-subscriber`, so that an operator tells apart the applications on one server.
+   * @default 'nest-status-bus'
+   */
+  connectionName?: string;
+  /**
    * How often each instance checks for entries whose wake-up message never arrived.
    * @default 1000
    */

@@ -103,6 +103,7 @@ export class RedisStatusBackend extends StatusBackend {
   private readonly replicas: number;
   private readonly replicaTimeoutMs: number;
   private readonly maxEntries: number | undefined;
+  private readonly connectionName: string;
   private writer: Connection | undefined;
   private reader: Connection | undefined;
   private subscriber: Connection | undefined;
@@ -164,6 +165,15 @@ export class RedisStatusBackend extends StatusBackend {
       options.maxEntries === undefined
         ? undefined
         : positiveInteger('redis.maxEntries', options.maxEntries, 1);
+    const name = options.connectionName ?? 'nest-status-bus';
+    // Redis takes a name without spaces or newlines.
+    if (typeof name !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(name)) {
+      fail(
+        'redis.connectionName',
+        `must be 1 to 100 visible ASCII characters without spaces, got ${describeValue(name)}`,
+      );
+    }
+    this.connectionName = name;
     positiveInteger('redis.pollIntervalMs', options.pollIntervalMs, 1000);
     if (extras.retention?.archiveDir !== undefined) {
       fail(
@@ -205,7 +215,7 @@ export class RedisStatusBackend extends StatusBackend {
       enableOfflineQueue: role === 'subscriber',
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: role === 'subscriber' ? null : 0,
-      connectionName: `nest-status-bus-${role}`,
+      connectionName: `${this.connectionName}-${role}`,
       retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     };
     const source = this.options.client;
