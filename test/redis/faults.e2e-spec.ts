@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { StatusBusService, StatusEntry } from '../../src';
 import { BusApp, BusAppOptions, eventually, startBusApp } from '../support/bus-app';
 import { RedisServer } from '../support/redis-server';
