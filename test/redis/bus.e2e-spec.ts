@@ -168,6 +168,26 @@ describe('the bus on Redis', () => {
     ]);
   });
 
+  it('stores a retried append once, past the rotation of its writer window, which expires', async () => {
+    const key = await prefix('retries');
+    const { app } = await start(key);
+    const backend = app.get<RedisStatusBackend>(STATUS_BACKEND);
+    const batches = Array.from({ length: 15 }, (_, b) =>
+      Array.from({ length: 1000 }, (_, i) => StatusEntry.create('exec', `b${b}.${i}`, 'ok')),
+    );
+    const stored: StatusEntry[][] = [];
+    for (const batch of batches) stored.push(await backend.append(batch));
+    // 15,000 ids went through a window that turns over at 10,000: batches 9 and 10 straddle
+    // the turn, and a retry of both, merged, finds their positions.
+    const retried = await backend.append([...batches[9]!, ...batches[10]!]);
+    expect(retried.map((e) => e.seq)).toEqual([...stored[9]!, ...stored[10]!].map((e) => e.seq));
+    expect(await redis.xlen(`{${key}}:log`)).toBe(15_000);
+    const windows = await redis.keys(`{${key}}:w:*`);
+    expect(windows).toHaveLength(2);
+    for (const window of windows)
+      expect(await redis.pttl(window)).toBeGreaterThan(6 * 24 * 3600_000);
+  });
+
   it('never moves a position for a forged wake-up message', async () => {
     const key = await prefix('forged');
     const a = await start(key);
@@ -195,8 +215,8 @@ describe('the bus on Redis', () => {
     await bus.flush();
     expect(await backend.trim()).toBe(200);
     expect(await redis.xlen(`{${key}}:log`)).toBe(100);
-    expect(await redis.hlen(`{${key}}:ids`)).toBe(100);
-    expect(await redis.zcard(`{${key}}:a:exec`)).toBe(50);
+    expect(await redis.xlen(`{${key}}:a:exec`)).toBe(50);
+    expect(await redis.xlen(`{${key}}:s:ok`)).toBe(100);
     expect(await redis.exists(`{${key}}:r:r9`)).toBe(0);
     expect(await bus.oldestSeq()).toBe(201);
     expect(await bus.hasCompleted('exec')).toBe(false);

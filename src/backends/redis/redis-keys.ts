@@ -14,7 +14,6 @@ export class RedisKeys {
   readonly base: string;
   readonly log: string;
   readonly seq: string;
-  readonly ids: string;
   readonly done: string;
   readonly acked: string;
   /** The pub/sub channel that wakes the other instances. */
@@ -35,10 +34,14 @@ export class RedisKeys {
     this.base = `{${prefix}}:`;
     this.log = `${this.base}log`;
     this.seq = `${this.base}seq`;
-    this.ids = `${this.base}ids`;
     this.done = `${this.base}done`;
     this.acked = `${this.base}acked`;
     this.channel = `${this.base}appended`;
+  }
+
+  /** One writer's windows of the entry ids it appended lately, newer and older. */
+  window(writer: string): { newer: string; older: string } {
+    return { newer: `${this.base}w:${writer}:new`, older: `${this.base}w:${writer}:old` };
   }
 
   /** The index of an agent's positions, under the base. */

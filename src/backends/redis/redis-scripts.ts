@@ -1,11 +1,18 @@
 /**
  * The bus's Lua scripts. Each runs atomically on the server, touching only keys of the bus's one
- * hash slot: the stream `log` (the entries, by position: stream id `<seq>-0`, fields `t` (the
- * server's clock at append, for retention) and `e` (the entry)), the counter `seq`, the hash
- * `ids` (entry id → position, so that a retried append stores nothing twice), the sorted sets
- * `a:<agent>`, `s:<status>` and `r:<room>` (positions by field, for filtered reads), the hash
- * `done` (counts of completed entries, for `hasCompleted`) and `acked` (the newest position the
- * replicas have, when appends wait for them).
+ * hash slot:
+ *
+ * - `log`, a stream: the entries by position (stream id `<seq>-0`), with fields `t` (the server's
+ *   clock at append, for retention) and `e` (the entry);
+ * - `seq`, the counter positions come from;
+ * - `a:<agent>`, `s:<status>`, `r:<room>`: streams of positions by field (ids `<seq>-0`), for
+ *   filtered reads; a stream keeps a long run of growing ids in a few bytes each, where a
+ *   sorted set takes about eighty;
+ * - `w:<writer>:new` and `w:<writer>:old`, hashes of the entry ids one writer appended lately
+ *   (id → position), so that a retried append stores nothing twice: a retry only ever resends
+ *   what that writer sent last, so the window stays small, and it expires with a writer gone;
+ * - `done`, counts of completed entries for `hasCompleted`;
+ * - `acked`, the newest position the replicas have, when appends wait for them.
  *
  * An entry is stored as the JSON array [id, ts, agent_id, action, status, detail, metadata,
  * room_id].
@@ -18,36 +25,45 @@ local function doneFields(agent, room)
 end
 `;
 
+/** How long a writer's window of ids outlives its last append: a writer gone leaves nothing. */
+export const WRITER_WINDOW_TTL_MS = 7 * 24 * 3600 * 1000;
+
 /**
- * Appends a batch. KEYS: log, seq, ids, done. ARGV: key base, the id of the batch sent before
- * (or ''), the wake-up channel, then per entry: id, agent, status, room, entry.
+ * Appends a batch. KEYS: log, seq, done, the writer's newer and older window of ids. ARGV: key
+ * base, the id of the batch sent before (or ''), the wake-up channel, the size at which the
+ * newer window becomes the older, then per entry: id, agent, status, room, entry.
  *
- * A batch whose predecessor is not stored is refused (`STATUSBUS_ORDER`): it was sent before
+ * A batch whose predecessor is not stored is refused (\`STATUSBUS_ORDER\`): it was sent before
  * that one's answer came, and must not commit without it. An entry already stored (a retry of
  * a batch that committed unanswered) keeps its position. Answers the positions, in order.
  */
 export const APPEND_SCRIPT = `${DONE_FIELDS}
-local log, seqKey, ids, done = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local base, after, channel = ARGV[1], ARGV[2], ARGV[3]
-if after ~= '' and redis.call('HEXISTS', ids, after) == 0 then
+local log, seqKey, done, newer, older = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local base, after, channel, window = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local function storedAt(id)
+  return redis.call('HGET', newer, id) or redis.call('HGET', older, id)
+end
+if after ~= '' and not storedAt(after) then
   return redis.error_reply('STATUSBUS_ORDER the batch sent before this one is not stored')
 end
+if redis.call('HLEN', newer) >= window then redis.call('RENAME', newer, older) end
 local now = redis.call('TIME')
 local ms = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
 local seqs = {}
 local newest
-for i = 4, #ARGV, 5 do
+for i = 5, #ARGV, 5 do
   local id, agent, status, room = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local seq = redis.call('HGET', ids, id)
+  local seq = storedAt(id)
   if seq then
     seq = tonumber(seq)
   else
     seq = redis.call('INCR', seqKey)
-    redis.call('XADD', log, seq .. '-0', 't', ms, 'e', ARGV[i + 4])
-    redis.call('HSET', ids, id, seq)
-    redis.call('ZADD', base .. 'a:' .. agent, seq, seq)
-    redis.call('ZADD', base .. 's:' .. status, seq, seq)
-    redis.call('ZADD', base .. 'r:' .. room, seq, seq)
+    local position = seq .. '-0'
+    redis.call('XADD', log, position, 't', ms, 'e', ARGV[i + 4])
+    redis.call('HSET', newer, id, seq)
+    redis.call('XADD', base .. 'a:' .. agent, position, 'p', '')
+    redis.call('XADD', base .. 's:' .. status, position, 'p', '')
+    redis.call('XADD', base .. 'r:' .. room, position, 'p', '')
     if status == 'completed' then
       for _, field in ipairs(doneFields(agent, room)) do redis.call('HINCRBY', done, field, 1) end
     end
@@ -55,6 +71,8 @@ for i = 4, #ARGV, 5 do
   end
   seqs[#seqs + 1] = seq
 end
+redis.call('PEXPIRE', newer, ${WRITER_WINDOW_TTL_MS})
+redis.call('PEXPIRE', older, ${WRITER_WINDOW_TTL_MS})
 if newest then redis.call('PUBLISH', channel, newest) end
 return seqs
 `;
@@ -113,7 +131,7 @@ end
 local walk, others, least = nil, {}, nil
 for k = 7, #ARGV do
   local key = base .. ARGV[k]
-  local size = redis.call('ZCARD', key)
+  local size = redis.call('XLEN', key)
   if least == nil or size < least then
     if walk then others[#others + 1] = walk end
     walk, least = key, size
@@ -122,9 +140,10 @@ for k = 7, #ARGV do
   end
 end
 local found, looked = 0, 0
+-- Exclusive bounds: after \`lo\`, below \`hi\`.
 local lo, hi
 if direction == 'after' then
-  lo, hi = tonumber(from), head
+  lo, hi = tonumber(from), head + 1
 else
   lo, hi = 0, from == '' and head + 1 or math.min(head + 1, tonumber(from))
 end
@@ -134,24 +153,26 @@ while found < limit do
     out[2] = direction == 'after' and lo or hi
     return out
   end
-  local seqs
+  local rows
   if direction == 'after' then
-    seqs = redis.call('ZRANGE', walk, '(' .. lo, hi, 'BYSCORE', 'LIMIT', 0, chunk)
+    rows = redis.call('XRANGE', walk, '(' .. lo .. '-0', '(' .. hi .. '-0', 'COUNT', chunk)
   else
-    seqs = redis.call('ZRANGE', walk, '(' .. hi, '(' .. lo, 'BYSCORE', 'REV', 'LIMIT', 0, chunk)
+    rows = redis.call('XREVRANGE', walk, '(' .. hi .. '-0', '(' .. lo .. '-0', 'COUNT', chunk)
   end
-  if #seqs == 0 then return out end
-  for _, seq in ipairs(seqs) do
+  if #rows == 0 then return out end
+  for _, row in ipairs(rows) do
     looked = looked + 1
-    if direction == 'after' then lo = tonumber(seq) else hi = tonumber(seq) end
+    local seq = tonumber(string.match(row[1], '^(%d+)'))
+    if direction == 'after' then lo = seq else hi = seq end
+    local position = seq .. '-0'
     local match = true
     for _, key in ipairs(others) do
-      if not redis.call('ZSCORE', key, seq) then match = false break end
+      if #redis.call('XRANGE', key, position, position) == 0 then match = false break end
     end
     if match then
-      local rows = redis.call('XRANGE', log, seq .. '-0', seq .. '-0')
-      if rows[1] then
-        emit(rows[1])
+      local entries = redis.call('XRANGE', log, position, position)
+      if entries[1] then
+        emit(entries[1])
         found = found + 1
         if found == limit then return out end
       end
@@ -162,17 +183,21 @@ return out
 `;
 
 /**
- * Trims the oldest entries, with their ids, index positions and completion counts: those
- * appended before a time, and those beyond a count. KEYS: log, ids, done. ARGV: key base, the
- * time before which entries go (ms, '' for none), the count to keep ('' for any), the most to
- * trim in this call. Answers how many it trimmed.
+ * Trims the oldest entries, with their index positions and completion counts: those appended
+ * before a time, and those beyond a count. KEYS: log, done. ARGV: key base, the time before
+ * which entries go (ms, '' for none), the count to keep ('' for any), the most to trim in this
+ * call. An index left empty is deleted (rooms come and go). Answers how many it trimmed.
  */
 export const TRIM_SCRIPT = `${DONE_FIELDS}
-local log, ids, done = KEYS[1], KEYS[2], KEYS[3]
+local log, done = KEYS[1], KEYS[2]
 local base = ARGV[1]
 local before, keep, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local length = redis.call('XLEN', log)
 local trimmed = 0
+local function unindex(key, position)
+  redis.call('XDEL', key, position)
+  if redis.call('XLEN', key) == 0 then redis.call('DEL', key) end
+end
 while trimmed < budget do
   local rows = redis.call('XRANGE', log, '-', '+', 'COUNT', math.min(256, budget - trimmed))
   if #rows == 0 then return trimmed end
@@ -180,13 +205,11 @@ while trimmed < budget do
     local old = before ~= nil and tonumber(row[2][2]) < before
     local many = keep ~= nil and length - trimmed > keep
     if not (old or many) then return trimmed end
-    local seq = string.match(row[1], '^(%d+)')
     local ok, e = pcall(cjson.decode, row[2][4])
     if ok then
-      redis.call('HDEL', ids, e[1])
-      redis.call('ZREM', base .. 'a:' .. e[3], seq)
-      redis.call('ZREM', base .. 's:' .. e[5], seq)
-      redis.call('ZREM', base .. 'r:' .. e[8], seq)
+      unindex(base .. 'a:' .. e[3], row[1])
+      unindex(base .. 's:' .. e[5], row[1])
+      unindex(base .. 'r:' .. e[8], row[1])
       if e[5] == 'completed' then
         for _, field in ipairs(doneFields(e[3], e[8])) do
           if redis.call('HINCRBY', done, field, -1) <= 0 then redis.call('HDEL', done, field) end

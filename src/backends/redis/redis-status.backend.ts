@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { StatusEntry } from '../../entry/status-entry';
 import type { StatusLevel } from '../../entry/status-level';
@@ -109,6 +110,10 @@ export class RedisStatusBackend extends StatusBackend {
   private subscriber: Connection | undefined;
   /** The last entry of the latest append sent and not yet answered. */
   private pendingLast: string | undefined;
+  /** This writer's window of lately appended ids (see redis-scripts.ts). */
+  private readonly window: { newer: string; older: string };
+  /** The largest batch appended yet: the window must hold every append that may be retried. */
+  private largestBatch = 1;
   private trimming: NodeJS.Timeout | undefined;
   private trimPass: Promise<void> | undefined;
   private trimmed = 0;
@@ -151,6 +156,7 @@ export class RedisStatusBackend extends StatusBackend {
       );
     }
     this.keys = new RedisKeys(options.prefix ?? 'status-bus');
+    this.window = this.keys.window(randomUUID());
     const replicas = options.waitForReplicas ?? 0;
     if (!Number.isSafeInteger(replicas) || replicas < 0) {
       fail('redis.waitForReplicas', `must be an integer ≥ 0, got ${describeValue(replicas)}`);
@@ -239,10 +245,10 @@ export class RedisStatusBackend extends StatusBackend {
       this.logger.warn(`Redis ${role} connection: ${err.message}`);
     });
     connection.on('ready', () => (reported = false));
-    connection.defineCommand('statusBusAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+    connection.defineCommand('statusBusAppend', { numberOfKeys: 5, lua: APPEND_SCRIPT });
     connection.defineCommand('statusBusAck', { numberOfKeys: 1, lua: ACK_SCRIPT });
     connection.defineCommand('statusBusRead', { numberOfKeys: 2, lua: READ_SCRIPT });
-    connection.defineCommand('statusBusTrim', { numberOfKeys: 3, lua: TRIM_SCRIPT });
+    connection.defineCommand('statusBusTrim', { numberOfKeys: 2, lua: TRIM_SCRIPT });
     try {
       await connection.connect();
     } catch (err) {
@@ -262,12 +268,23 @@ export class RedisStatusBackend extends StatusBackend {
     const after = this.pendingLast ?? '';
     const last = entries[entries.length - 1]!.id;
     this.pendingLast = last;
-    const args: (string | number)[] = [this.keys.base, after, this.keys.channel];
+    this.largestBatch = Math.max(this.largestBatch, entries.length);
+    // Every append that may still be resent (those on their way, and the ones before them)
+    // stays in the window: at least twice what the pipeline holds.
+    const windowSize = Math.max(10_000, 2 * this.pipelining * this.largestBatch);
+    const args: (string | number)[] = [this.keys.base, after, this.keys.channel, windowSize];
     for (const e of entries) args.push(e.id, e.agentId, e.status, e.roomId, stored(e));
     const k = this.keys;
     let seqs: number[];
     try {
-      seqs = await writer.statusBusAppend(k.log, k.seq, k.ids, k.done, ...args);
+      seqs = await writer.statusBusAppend(
+        k.log,
+        k.seq,
+        k.done,
+        this.window.newer,
+        this.window.older,
+        ...args,
+      );
       if (this.replicas > 0) await this.replicated(writer, seqs[seqs.length - 1]!);
     } catch (err) {
       if (isOutOfOrder(err)) {
@@ -390,7 +407,6 @@ export class RedisStatusBackend extends StatusBackend {
       for (;;) {
         const count = await writer.statusBusTrim(
           this.keys.log,
-          this.keys.ids,
           this.keys.done,
           this.keys.base,
           keepMs === undefined ? '' : serverNow - keepMs,
