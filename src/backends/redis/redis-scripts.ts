@@ -46,6 +46,27 @@ end
 if after ~= '' and not storedAt(after) then
   return redis.error_reply('STATUSBUS_ORDER the batch sent before this one is not stored')
 end
+-- Every key the batch writes holds what the bus put there (or nothing), checked before the
+-- first write: a script that fails halfway keeps what it wrote, and a batch is all or nothing.
+local checked = {}
+local function check(key, expected)
+  if checked[key] then return end
+  local kind = redis.call('TYPE', key)['ok']
+  if kind ~= 'none' and kind ~= expected then
+    error('STATUSBUS_KEYS ' .. key .. ' holds a ' .. kind .. ', not what the bus keeps there')
+  end
+  checked[key] = true
+end
+check(log, 'stream')
+check(seqKey, 'string')
+check(done, 'hash')
+check(newer, 'hash')
+check(older, 'hash')
+for i = 5, #ARGV, 5 do
+  check(base .. 'a:' .. ARGV[i + 1], 'stream')
+  check(base .. 's:' .. ARGV[i + 2], 'stream')
+  check(base .. 'r:' .. ARGV[i + 3], 'stream')
+end
 if redis.call('HLEN', newer) >= window then redis.call('RENAME', newer, older) end
 local now = redis.call('TIME')
 local ms = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
