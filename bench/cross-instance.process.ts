@@ -1,9 +1,9 @@
 /** Instance B of the cross-instance benchmark: reports each entry's age on arrival over IPC. */
 import 'reflect-metadata';
-import { startBus } from './bus-app';
+import { startBus, storeFromEnv } from './bus-app';
 
 void (async () => {
-  const { bus } = await startBus({ postgres: { url: process.env.BENCH_URL! } });
+  const { bus } = await startBus(storeFromEnv());
   await bus.subscribe((entry) => {
     const sent = entry.metadata.sent as number | undefined;
     if (sent !== undefined)

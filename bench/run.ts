@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * `npm run bench [-- --quick]`: measures the bus against the limits of this machine and against
  * what users would pick instead, each figure beside its baseline from the same run, and writes
@@ -22,6 +23,7 @@ import { renderReport } from './report';
 import { severalWriters } from './sections/writers';
 import { observability } from './sections/observability';
 import { partitions } from './sections/partitions';
+import { redisBackend } from './sections/redis';
 
 async function serverVersion(url: string): Promise<string> {
   const client = new Client({ connectionString: url });
@@ -59,6 +61,9 @@ async function main(): Promise<void> {
     ['a2a', a2aEvents],
     ['partitions', partitions],
   ];
+  // The Redis section starts a server of its own, from the machine's redis-server.
+  if (spawnSync('redis-server', ['--version']).status === 0) plan.push(['redis', redisBackend]);
+  else process.stdout.write('\nNo redis-server on this machine: the Redis section is left out.\n');
   const sections: Section[] = [];
   try {
     for (const [key, run] of plan) {

@@ -3,7 +3,7 @@
  * on `go` posts BENCH_POSTS entries then flushes; reports when it started and finished.
  */
 import 'reflect-metadata';
-import { startBus } from './bus-app';
+import { startBus, storeFromEnv } from './bus-app';
 import { sampleEntry } from './measure';
 
 /** What the process reports over IPC, in milliseconds since the epoch. */
@@ -17,7 +17,7 @@ const epochMs = () => performance.timeOrigin + performance.now();
 void (async () => {
   const posts = Number(process.env.BENCH_POSTS);
   const { app, bus } = await startBus({
-    postgres: { url: process.env.BENCH_URL! },
+    ...storeFromEnv(),
     maxBufferedEntries: posts + 1,
   });
   const entries = Array.from({ length: 100 }, (_, i) => sampleEntry(i));

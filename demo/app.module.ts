@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { StatusBusModule } from '../src';
+import { StatusBusModule, StatusBusModuleOptions } from '../src';
 import { DelegateTaskHandler } from './delegate-task.handler';
 import { ExecAgent } from './exec-agent.service';
 import { StatusLogListener } from './status-log.listener';
@@ -10,13 +10,17 @@ import { VoiceModule } from './voice.module';
 /** The demo application, wired as a user would wire theirs. */
 @Module({})
 export class AppModule {
-  static withDatabase(url: string, adminToken?: string): DynamicModule {
+  /** @param store where the log lives: `{ postgres: { url } }` or `{ redis: { url } }` */
+  static withStore(
+    store: Pick<StatusBusModuleOptions, 'postgres' | 'redis'>,
+    adminToken?: string,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         CqrsModule.forRoot(),
         StatusBusModule.forRoot({
-          postgres: { url, migrationsRun: true },
+          ...store,
           persistPath: '.status-bus/session.jsonl',
           voice: {
             // Updates enter the call's conversation as system messages, not as the user's words.

@@ -13,16 +13,20 @@ import { ScriptedVoiceCall } from './scripted-voice-call';
  * the voice session hears as it happens; a second delegation right after is refused. Then the
  * dashboard stays up until Ctrl+C (`npm start -- --once` exits instead).
  *
- * Uses the PostgreSQL of DATABASE_URL, or starts an embedded one under .status-bus/.
+ * Uses the Redis of REDIS_URL, else the PostgreSQL of DATABASE_URL, else starts an embedded
+ * PostgreSQL under .status-bus/.
  * PORT (default 3000) is the HTTP port; STATUS_BUS_ADMIN_TOKEN protects the admin API.
  */
 async function main(): Promise<void> {
   const logger = new Logger('Demo');
   const once = process.argv.includes('--once');
-  const embedded = process.env.DATABASE_URL ? undefined : await EmbeddedPostgresServer.start();
-  const url = process.env.DATABASE_URL ?? embedded!.url;
+  const { REDIS_URL, DATABASE_URL } = process.env;
+  const embedded = REDIS_URL || DATABASE_URL ? undefined : await EmbeddedPostgresServer.start();
+  const store = REDIS_URL
+    ? { redis: { url: REDIS_URL } }
+    : { postgres: { url: DATABASE_URL ?? embedded!.url, migrationsRun: true } };
   const app = await NestFactory.create(
-    AppModule.withDatabase(url, process.env.STATUS_BUS_ADMIN_TOKEN),
+    AppModule.withStore(store, process.env.STATUS_BUS_ADMIN_TOKEN),
   );
   setupStatusAdminOpenApi(app);
   await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');

@@ -1,4 +1,5 @@
 import type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
+import type { RedisStatusOptions } from './backends/redis/redis-status-options.interface';
 import { StatusBackend } from './backends/status-backend';
 import type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
 import { StatusEntryLimits } from './entry/status-entry-limits';
@@ -22,6 +23,13 @@ export interface StatusBusModuleOptions {
    * @example { dataSource } // the application's TypeORM DataSource
    */
   postgres?: PostgresStatusOptions;
+  /**
+   * Keep the log in Redis (needs the package `ioredis`), shared by every instance on the same
+   * server, Sentinel group or Cluster.
+   * @example { url: process.env.REDIS_URL }
+   * @example { client: redis, waitForReplicas: 1 } // the application's ioredis client
+   */
+  redis?: RedisStatusOptions;
   /**
    * How many entries the default in-memory backend keeps.
    * @default 500

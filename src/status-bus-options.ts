@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_ENTRIES } from './backends/in-memory-status.backend';
 import type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
+import type { RedisStatusOptions } from './backends/redis/redis-status-options.interface';
 import { StatusBackend } from './backends/status-backend';
 import { DEFAULT_ENTRY_LIMITS, StatusEntryLimits } from './entry/status-entry-limits';
 import type { StatusLogOptions } from './log/status-log-options';
@@ -15,6 +16,7 @@ import { fail, optionalBoolean, optionalFunction, positiveInteger } from './util
 export interface ResolvedStatusBusOptions extends StatusLogOptions {
   backend: StatusBackend | undefined;
   postgres: PostgresStatusOptions | undefined;
+  redis: RedisStatusOptions | undefined;
   maxCachedRooms: number;
   persistPath: string | undefined;
   persistRotation: ResolvedJsonlRotation | undefined;
@@ -33,13 +35,22 @@ export function resolveStatusBusOptions(
   if (o.backend !== undefined && !(o.backend instanceof StatusBackend)) {
     throw new StatusBusConfigError('StatusBusModule option backend must extend StatusBackend');
   }
-  if (o.backend !== undefined && o.postgres !== undefined) {
-    throw new StatusBusConfigError('StatusBusModule takes either backend or postgres, not both');
-  }
-  if (o.retention !== undefined && o.postgres === undefined) {
+  const stores = (['backend', 'postgres', 'redis'] as const).filter((key) => o[key] !== undefined);
+  if (stores.length > 1) {
     throw new StatusBusConfigError(
-      'StatusBusModule option retention applies to the log in PostgreSQL (postgres); ' +
-        'the in-memory log keeps maxEntries entries',
+      `StatusBusModule takes one of backend, postgres or redis, got ${stores.join(' and ')}`,
+    );
+  }
+  if (o.redis !== undefined && (typeof o.redis !== 'object' || o.redis === null)) {
+    fail(
+      'redis',
+      `must be an object such as { url: 'redis://localhost:6379' }, got ${describeValue(o.redis)}`,
+    );
+  }
+  if (o.retention !== undefined && o.postgres === undefined && o.redis === undefined) {
+    throw new StatusBusConfigError(
+      'StatusBusModule option retention applies to the log in PostgreSQL (postgres) or Redis ' +
+        '(redis); the in-memory log keeps maxEntries entries',
     );
   }
   if (o.persistPath !== undefined && (typeof o.persistPath !== 'string' || o.persistPath === '')) {
@@ -59,6 +70,7 @@ export function resolveStatusBusOptions(
   return {
     backend: o.backend,
     postgres: o.postgres,
+    redis: o.redis,
     maxEntries: positiveInteger('maxEntries', o.maxEntries, DEFAULT_MAX_ENTRIES),
     maxCachedRooms: positiveInteger('maxCachedRooms', o.maxCachedRooms, 1000),
     persistPath: o.persistPath,

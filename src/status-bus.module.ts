@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type * as PostgresPart from './backends/postgres/postgres-status.backend';
+import type * as RedisPart from './backends/redis/redis-status.backend';
 import { InMemoryStatusBackend } from './backends/in-memory-status.backend';
 import { StatusBackend } from './backends/status-backend';
 import { StatusSink } from './delivery/status-sink';
@@ -46,6 +47,16 @@ function postgresPart(): typeof PostgresPart {
   );
 }
 
+/** The Redis backend, loaded only by applications that use it (it needs ioredis). */
+function redisPart(): typeof RedisPart {
+  return loadPart(
+    'StatusBusModule option redis',
+    ['ioredis'],
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, see above
+    () => require('./backends/redis/redis-status.backend') as typeof RedisPart,
+  );
+}
+
 /**
  * The status bus for a Nest application.
  *
@@ -72,6 +83,11 @@ function postgresPart(): typeof PostgresPart {
         if (options.postgres) {
           const { clock, retention } = options;
           return new (postgresPart().PostgresStatusBackend)(options.postgres, { clock, retention });
+        }
+        if (options.redis) {
+          return new (redisPart().RedisStatusBackend)(options.redis, {
+            retention: options.retention,
+          });
         }
         return new InMemoryStatusBackend(options.maxEntries);
       },

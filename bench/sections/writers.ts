@@ -11,32 +11,45 @@ async function writers(count: number, total: number): Promise<number> {
   const db = await createTestDatabase(`bench_writers_${count}`);
   try {
     await (await migratedDataSource(db.url)).destroy();
-    const children = Array.from({ length: count }, () =>
-      forkBench('writer.process.ts', { BENCH_URL: db.url, BENCH_POSTS: String(total / count) }),
-    );
-    const ready = children.map(
-      (child) =>
-        new Promise<void>((resolve, reject) => {
-          child.once('message', () => resolve());
-          child.once('exit', (code) => reject(new Error(`a writer exited with ${code}`)));
-        }),
-    );
-    await Promise.all(ready);
-    const reports = children.map(
-      (child) =>
-        new Promise<WriterReport>((resolve, reject) => {
-          child.once('message', (report) => resolve(report as WriterReport));
-          child.once('exit', (code) => reject(new Error(`a writer exited with ${code}`)));
-        }),
-    );
-    for (const child of children) child.send('go');
-    const done = await Promise.all(reports);
-    const started = Math.min(...done.map((r) => r.started));
-    const finished = Math.max(...done.map((r) => r.finished));
-    return total / ((finished - started) / 1000);
+    return await writerProcesses(count, total, { BENCH_URL: db.url });
   } finally {
     await db.drop();
   }
+}
+
+/**
+ * `count` writer processes on the store `env` names (see bench/bus-app.ts), each posting
+ * `total / count` entries at the same moment: entries per second from the first start to the
+ * last finish.
+ */
+export async function writerProcesses(
+  count: number,
+  total: number,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const children = Array.from({ length: count }, () =>
+    forkBench('writer.process.ts', { ...env, BENCH_POSTS: String(total / count) }),
+  );
+  const ready = children.map(
+    (child) =>
+      new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`a writer exited with ${code}`)));
+      }),
+  );
+  await Promise.all(ready);
+  const reports = children.map(
+    (child) =>
+      new Promise<WriterReport>((resolve, reject) => {
+        child.once('message', (report) => resolve(report as WriterReport));
+        child.once('exit', (code) => reject(new Error(`a writer exited with ${code}`)));
+      }),
+  );
+  for (const child of children) child.send('go');
+  const done = await Promise.all(reports);
+  const started = Math.min(...done.map((r) => r.started));
+  const finished = Math.max(...done.map((r) => r.finished));
+  return total / ((finished - started) / 1000);
 }
 
 export async function severalWriters(quick: boolean): Promise<Section> {

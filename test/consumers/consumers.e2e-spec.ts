@@ -6,9 +6,8 @@
  * README.md itself), the PostgreSQL quick path with the migrations CLI, and the admin routes
  * on Express and on Fastify.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import {
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -20,56 +19,16 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { eventually } from '../support/bus-app';
+import { installFixture, packPackage, ROOT, sh } from './consumer-apps';
 import { docBlocks } from './doc-blocks';
 import { SseClient } from '../support/sse-client';
 import { createTestDatabase } from '../support/test-database';
 import { STATUS_BUS_MIGRATIONS } from '../../src';
 
-const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'consumer-admin-token-0123456789';
-
-/** The first TypeScript block of the README's "A first application" section. */
-function readmeExample(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## A first application'));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('README.md has no TypeScript block under "## A first application"');
-  return match[1]!;
-}
-
-function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(command, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 300_000,
-  });
-}
 
 let work: string;
 const apps: Record<string, string> = {};
-
-/** Installs fixture `name` from its lockfile with the packed tarball, and compiles its sources. */
-function install(name: string, tarball: string): string {
-  const dir = join(work, name);
-  cpSync(join(__dirname, 'fixtures', name), dir, { recursive: true });
-  cpSync(tarball, join(work, 'nest-status-bus.tgz'));
-  // The lockfile pins every package but this one, whose tarball changes with every build.
-  const lockPath = join(dir, 'package-lock.json');
-  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as {
-    packages: Record<string, { integrity?: string }>;
-  };
-  delete lock.packages['node_modules/nest-status-bus']!.integrity;
-  writeFileSync(lockPath, JSON.stringify(lock, null, 2));
-  sh('npm', ['ci', '--no-audit', '--no-fund'], dir);
-  const src = join(dir, 'src');
-  cpSync(join(__dirname, 'app'), src, { recursive: true });
-  writeFileSync(join(src, 'using-it.ts'), readmeExample());
-  if (name === 'memory-only') rmSync(join(src, 'postgres.ts'));
-  sh(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], dir);
-  return dir;
-}
 
 /** Starts `node dist/admin.js <platform>` and resolves with the process and its URL. */
 function serve(dir: string, platform: string): Promise<{ child: ChildProcess; url: string }> {
@@ -91,15 +50,9 @@ function serve(dir: string, platform: string): Promise<{ child: ChildProcess; ur
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'status-bus-consumers-'));
-  rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
-  sh('npm', ['run', 'build'], ROOT);
-  sh('npm', ['pack', '--pack-destination', work], ROOT);
-  const tarball = join(
-    work,
-    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
-  );
+  const tarball = packPackage(work);
   for (const name of ['nest11-cjs', 'nest12-esm', 'memory-only'])
-    apps[name] = install(name, tarball);
+    apps[name] = installFixture(work, name, tarball);
 }, 600_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -5,8 +5,9 @@ import {
   StatusEntryJson,
   StatusStoreTimeoutError,
 } from '../../src';
-import { PostgresStatusBackend } from '../../src/postgres';
+import type { PostgresStatusBackend } from '../../src/postgres';
 import { startBusApp, BusApp } from '../support/bus-app';
+import { StoreConfig, storeOptions } from './model-store';
 
 /** An entry as a subscriber received it: its wire form and its id. */
 export interface SeenEntry extends StatusEntryJson {
@@ -15,7 +16,7 @@ export interface SeenEntry extends StatusEntryJson {
 
 /** How an instance of a run is configured. */
 export interface InstanceConfig {
-  url: string;
+  store: StoreConfig;
   maxBatchSize: number;
 }
 
@@ -33,7 +34,7 @@ export interface ModelInstance {
   seen(): Promise<SeenEntry[]>;
   recent(n: number, roomId?: string): Promise<StatusEntryJson[]>;
   snapshot(): Promise<{ agentId: string; roomId: string; seq: number }[]>;
-  /** The backend pids of the listening and writing connections, when connected. */
+  /** The backend pids of the listening and writing connections, on PostgreSQL, when connected. */
   pids(): Promise<{ listener?: number; writer?: number }>;
   close(): Promise<void>;
 }
@@ -47,9 +48,7 @@ export class InlineInstance implements ModelInstance {
 
   static async start(config: InstanceConfig): Promise<InlineInstance> {
     const app = await startBusApp({
-      // The poll far beyond any run: other instances' entries arrive by notification only, so
-      // a listening connection that does not come back after a cut fails the run.
-      postgres: { url: config.url, migrationsRun: true, pollIntervalMs: 600_000 },
+      ...storeOptions(config.store),
       maxBatchSize: config.maxBatchSize,
       postTimeoutMs: 30_000,
     });
@@ -132,8 +131,8 @@ export class InlineInstance implements ModelInstance {
   }
 
   async pids(): Promise<{ listener?: number; writer?: number }> {
-    const backend = this.app.app.get<PostgresStatusBackend>(STATUS_BACKEND);
-    return { listener: backend.listener?.pid, writer: await backend.appendPid() };
+    const backend = this.app.app.get<Partial<PostgresStatusBackend>>(STATUS_BACKEND);
+    return { listener: backend.listener?.pid, writer: await backend.appendPid?.() };
   }
 
   close(): Promise<void> {

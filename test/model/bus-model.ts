@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { eventually } from '../support/bus-app';
-import { TestDatabase } from '../support/test-database';
 import { ModelInstance } from './bus-instance';
+import { Forgery, ModelStore, StoredRow } from './model-store';
 
 /** What the bus has promised so far: the model the real instances are checked against. */
 export interface BusModel {
@@ -20,47 +19,27 @@ export const faults = {
   forged: 0,
 };
 
-/** The real system: instances on one database, and a connection outage under way, if any. */
+/** The real system: instances on one store, and an outage of the store under way, if any. */
 export class BusWorld {
-  /** Resolves when the database lets connections in again. */
+  /** Resolves when the store is back. */
   outage: Promise<void> | undefined;
 
   constructor(
-    readonly db: TestDatabase,
+    readonly store: ModelStore,
     readonly instances: ModelInstance[],
   ) {}
 
   instance(i: number): ModelInstance {
     return this.instances[i % this.instances.length]!;
   }
-
-  /** Runs SQL on a connection of its own, once the database takes connections again. */
-  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    await this.outage;
-    return this.db.query<T>(sql, params);
-  }
 }
 
 type Command = fc.AsyncCommand<BusModel, BusWorld>;
 
-/** Entries stored by the table, in log order, in the wire form with their ids. */
-export async function tableRows(world: BusWorld) {
-  return world.query<{
-    seq: string;
-    id: string;
-    ts: string;
-    agent_id: string;
-    action: string;
-    status: string;
-    detail: string;
-    metadata: Record<string, unknown>;
-    room_id: string;
-  }>(
-    `SELECT seq, entry_id AS id,
-            to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS ts,
-            agent_id, action, status, detail, metadata, room_id
-       FROM status_bus_entries ORDER BY seq`,
-  );
+/** Entries the store holds, in log order, in the wire form with their ids: once it is back. */
+export async function tableRows(world: BusWorld): Promise<StoredRow[]> {
+  await world.outage;
+  return world.store.rows();
 }
 
 /** The actions of instance `i`'s entries in `rows`, in log order. */
@@ -115,32 +94,25 @@ class KillConnection implements Command {
   ) {}
   check = () => true;
   async run(_model: BusModel, world: BusWorld): Promise<void> {
-    const instance = world.instance(this.i);
-    const pid = (await instance.pids())[this.which];
-    if (pid === undefined) return;
-    await world.query('SELECT pg_terminate_backend($1)', [pid]);
-    faults[this.which === 'listener' ? 'listenerKilled' : 'writerKilled'] += 1;
-    if (this.which !== 'listener') return;
     // The listening connection comes back by itself (once any outage is over), promptly.
     await world.outage;
-    await eventually(async () => {
-      const listener = (await instance.pids()).listener;
-      return listener !== undefined && listener !== pid;
-    }, 10_000);
+    const index = this.i % world.instances.length;
+    if (!(await world.store.kill(world.instance(index), index, this.which))) return;
+    faults[this.which === 'listener' ? 'listenerKilled' : 'writerKilled'] += 1;
   }
   toString = () => `kill(${this.i}, ${this.which})`;
 }
 
-/** The database refuses connections for `ms` (those it had are cut); the run goes on meanwhile. */
+/** The store goes away for `ms` (connections cut); the run goes on meanwhile. */
 class Outage implements Command {
   constructor(readonly ms: number) {}
   check = () => true;
   async run(_model: BusModel, world: BusWorld): Promise<void> {
     await world.outage;
-    const allow = await world.db.refuseConnections();
+    const back = await world.store.interrupt();
     faults.outages += 1;
     world.outage = new Promise<void>((resolve) => setTimeout(resolve, this.ms))
-      .then(allow)
+      .then(back)
       .finally(() => {
         world.outage = undefined;
       });
@@ -148,37 +120,13 @@ class Outage implements Command {
   toString = () => `outage(${this.ms} ms)`;
 }
 
-type Forgery = 'ahead' | 'next' | 'types' | 'position' | 'garbage';
-
-/** A notification sent on the bus's channel by someone else, shaped as the bus's own. */
+/** A wake-up sent on the bus's channel by someone else, shaped as the bus's own. */
 class Forge implements Command {
   constructor(readonly kind: Forgery) {}
   check = () => true;
   async run(_model: BusModel, world: BusWorld): Promise<void> {
-    const [{ head }] = (await world.query<{ head: string | null }>(
-      'SELECT max(seq) AS head FROM status_bus_entries',
-    )) as [{ head: string | null }];
-    const next = Number(head ?? 0) + 1;
-    const row = (seq: number, fields: object = {}) => ({
-      seq,
-      entry_id: '0190f3a0-0000-7000-8000-00000000f0f0',
-      ts: '2026-11-27T10:00:00.000000+00:00',
-      agent_id: 'model',
-      action: `forged-${this.kind}`,
-      status: 'completed',
-      detail: 'forged',
-      metadata: {},
-      room_id: 'default',
-      ...fields,
-    });
-    const payload = {
-      ahead: () => JSON.stringify([row(next + 1_000_000)]),
-      next: () => JSON.stringify([row(next)]),
-      types: () => JSON.stringify([row(next, { agent_id: 42, metadata: 'x', status: 'nope' })]),
-      position: () => String(next + 500),
-      garbage: () => '[{"seq":',
-    }[this.kind]();
-    await world.query(`SELECT pg_notify('status_bus', $1)`, [payload]);
+    await world.outage;
+    await world.store.forge(this.kind);
     faults.forged += 1;
   }
   toString = () => `forge(${this.kind})`;

@@ -8,6 +8,11 @@ import { EmbeddedPostgresServer } from '../../src/embedded/embedded-postgres.ser
  * started here. Each test file creates its own database on it (see test-database.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  process.stdout.write(
+    process.env.REDIS_URL
+      ? `\nRedis suites use the server of REDIS_URL.\n`
+      : `\nRedis suites skipped: no REDIS_URL (npm run test:redis runs them on 127.0.0.1:6379).\n`,
+  );
   if (process.env.DATABASE_URL) {
     process.stdout.write(`\nTests use the PostgreSQL server of DATABASE_URL.\n`);
     return;

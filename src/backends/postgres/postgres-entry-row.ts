@@ -1,6 +1,7 @@
 import { StatusEntry } from '../../entry/status-entry';
 import { JsonValue } from '../../entry/status-entry.validation';
 import { StatusLevel } from '../../entry/status-level';
+import { deepFreeze } from '../../util/deep-freeze';
 
 /** A row of `status_bus_entries` as the bus reads it (with {@link COLUMNS}). */
 export interface EntryRow {
@@ -19,14 +20,6 @@ export interface EntryRow {
 export const COLUMNS = `seq, entry_id,
   to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS ts,
   agent_id, action, status, detail, metadata, room_id`;
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** The entry a row holds, its metadata frozen as every entry's is. */
 export function toEntry(row: EntryRow): StatusEntry {
