@@ -41,7 +41,9 @@ export { StatusPostedEvent } from './cqrs/status-posted.event';
 export { VOICE_CHANNEL } from './voice/voice-channel.interface';
 export { VoiceStore, InMemoryVoiceStore } from './voice/voice-store';
 export { PostgresVoiceStore } from './voice/postgres-voice.store';
+export { RedisVoiceStore } from './voice/redis-voice.store';
 export type { SqlPort, SqlRunner } from './backends/sql-port';
+export type { ScriptPort } from './backends/script-port';
 export type {
   HeardOutcome,
   InjectTextOptions,

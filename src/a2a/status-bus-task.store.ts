@@ -6,6 +6,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { StatusBackend } from '../backends/status-backend';
 import { STATUS_BACKEND } from '../status-bus.constants';
 import { PostgresTaskRecords } from './postgres-task-records';
+import { RedisTaskRecords } from './redis-task-records';
 import { STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
 import type { ResolvedA2aBusOptions } from './resolve-a2a-options';
 import { positionOf } from './task-event.entry';
@@ -15,9 +16,9 @@ import { InMemoryTaskRecords, TaskCursor, TaskRecord, TaskRecords } from './task
 const DEFAULT_PAGE_SIZE = 50;
 
 /**
- * The SDK's `TaskStore` on the bus's store: in PostgreSQL (`status_bus_a2a_tasks`) when the bus
- * is, so that every instance serving the agent reads the tasks any of them wrote and a restart
- * loses none; in this process otherwise. Scoped as the SDK documents: by `context.tenant`, then
+ * The SDK's `TaskStore` on the bus's store: in PostgreSQL (`status_bus_a2a_tasks`) or Redis
+ * (`a2a:tasks:…` under the bus's prefix) when the bus is, so that every instance serving the
+ * agent reads the tasks any of them wrote and a restart loses none; in this process otherwise. Scoped as the SDK documents: by `context.tenant`, then
  * by owner (`owner` option, the authenticated user's name by default), so a caller sees only its
  * own tasks.
  *
@@ -37,7 +38,9 @@ export class StatusBusTaskStore implements TaskStore {
   ) {
     this.records = backend.sql
       ? new PostgresTaskRecords(backend.sql.query)
-      : new InMemoryTaskRecords();
+      : backend.scripts
+        ? new RedisTaskRecords(backend.scripts)
+        : new InMemoryTaskRecords();
     this.owner = options?.owner ?? resolveUserScope;
   }
 

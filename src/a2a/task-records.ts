@@ -78,23 +78,27 @@ export class InMemoryTaskRecords extends TaskRecords {
   }
 
   async list(tenant: string, owner: string, query: TaskQuery): Promise<TaskPage> {
-    const matching = [...this.records.values()]
-      .filter(
-        (r) =>
-          r.tenant === tenant &&
-          r.owner === owner &&
-          (query.contextId === undefined || r.contextId === query.contextId) &&
-          (query.state === undefined || r.state === query.state) &&
-          (query.statusAfterMs === undefined || r.statusMs > query.statusAfterMs),
-      )
-      .sort((a, b) => (listedBefore(a, b) ? -1 : 1));
-    const after = query.after;
-    const page = after ? matching.filter((r) => listedBefore(after, r)) : matching;
-    return {
-      records: page.slice(0, query.limit).map((r) => structuredClone(r)),
-      total: matching.length,
-    };
+    const scope = [...this.records.values()].filter(
+      (r) => r.tenant === tenant && r.owner === owner,
+    );
+    const { records, total } = pageOf(scope, query);
+    return { records: records.map((r) => structuredClone(r)), total };
   }
+}
+
+/** The page `query` asks for among the records of one scope, in list order. */
+export function pageOf(records: readonly TaskRecord[], query: TaskQuery): TaskPage {
+  const matching = records
+    .filter(
+      (r) =>
+        (query.contextId === undefined || r.contextId === query.contextId) &&
+        (query.state === undefined || r.state === query.state) &&
+        (query.statusAfterMs === undefined || r.statusMs > query.statusAfterMs),
+    )
+    .sort((a, b) => (listedBefore(a, b) ? -1 : 1));
+  const after = query.after;
+  const page = after ? matching.filter((r) => listedBefore(after, r)) : matching;
+  return { records: page.slice(0, query.limit), total: matching.length };
 }
 
 function keyOf(tenant: string, owner: string, taskId: string): string {

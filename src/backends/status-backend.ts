@@ -1,5 +1,6 @@
 import { StatusEntry } from '../entry/status-entry';
 import { StatusLevel } from '../entry/status-level';
+import type { ScriptPort } from './script-port';
 import type { SqlPort } from './sql-port';
 
 /** Exact-match filters; both given means both must match. */
@@ -142,6 +143,12 @@ export abstract class StatusBackend {
    * out and those parts keep their state in memory.
    */
   readonly sql?: SqlPort;
+
+  /**
+   * Scripts on the store's own connections, for the same parts, on a backend on Redis; any
+   * other leaves it out.
+   */
+  readonly scripts?: ScriptPort;
 
   /** Releases connections. Called once, after the last `append`. */
   async close(): Promise<void> {}

@@ -109,7 +109,7 @@ describe('entry refusals', () => {
   });
 
   it('takes the room from metadata.room_id only when it is a non-empty string, and checks it there', () => {
-    const room = (metadata: object) => StatusEntry.create('exec', 'a', 'ok', { metadata }).roomId;
+    const room = (metadata: Record<string, unknown>) => StatusEntry.create('exec', 'a', 'ok', { metadata }).roomId;
     expect(room({ room_id: 'r1' })).toBe('r1');
     expect(room({ room_id: '' })).toBe('default');
     expect(room({ room_id: 42 })).toBe('default');

@@ -227,7 +227,10 @@ describe.each(['express', 'fastify'] as const)(
       expect((beyond.content as { text: string }[])[0]!.text).toMatch(
         new RegExp(`after_seq is 1000000, beyond the newest position ${head}`),
       );
-      const atHead = await client.callTool({ name: 'read_progress', arguments: { after_seq: head } });
+      const atHead = await client.callTool({
+        name: 'read_progress',
+        arguments: { after_seq: head },
+      });
       expect(atHead.structuredContent).toEqual({ entries: [], last_seq: head });
       await client.close();
     });

@@ -1,15 +1,5 @@
-import { StatusBusService, StatusEntry } from '../../src';
-import { eventually } from '../support/bus-app';
+import { eventually, record } from '../support/bus-app';
 import { sharedDatabase } from '../support/shared-database';
-
-/** What a subscriber on `bus` receives, as it arrives. */
-async function record(bus: StatusBusService): Promise<StatusEntry[]> {
-  const seen: StatusEntry[] = [];
-  await bus.subscribe((e) => {
-    seen.push(e);
-  });
-  return seen;
-}
 
 describe('one order, one truth', () => {
   const shared = sharedDatabase('order');

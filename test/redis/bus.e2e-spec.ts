@@ -1,24 +1,14 @@
 import { Redis } from 'ioredis';
 import {
   STATUS_BACKEND,
-  StatusBusService,
   StatusEntry,
   StatusFilter,
   StatusLevel,
   StatusResumePointLostError,
 } from '../../src';
 import { RedisStatusBackend } from '../../src/redis';
-import { BusApp, BusAppOptions, eventually, startBusApp } from '../support/bus-app';
+import { BusApp, BusAppOptions, eventually, record, startBusApp } from '../support/bus-app';
 import { createTestPrefix, sharedRedisUrl, TestPrefix } from '../support/test-redis';
-
-/** What a subscriber on `bus` receives, as it arrives. */
-async function record(bus: StatusBusService): Promise<StatusEntry[]> {
-  const seen: StatusEntry[] = [];
-  await bus.subscribe((e) => {
-    seen.push(e);
-  });
-  return seen;
-}
 
 /** A pseudo-random generator with a seed, so that a failing case can be replayed. */
 function random(seed: number): () => number {

@@ -1,19 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
-import { StatusBusService, StatusEntry } from '../../src';
-import { BusApp, eventually, startBusApp } from '../support/bus-app';
+import { BusApp, eventually, record, startBusApp } from '../support/bus-app';
 import { freePort } from '../support/free-port';
 import { RedisServer } from '../support/redis-server';
-
-/** What a subscriber on `bus` receives, as it arrives. */
-async function record(bus: StatusBusService): Promise<StatusEntry[]> {
-  const seen: StatusEntry[] = [];
-  await bus.subscribe((e) => {
-    seen.push(e);
-  });
-  return seen;
-}
 
 /**
  * A Redis Cluster of three primaries, processes of the test's own, made one cluster with

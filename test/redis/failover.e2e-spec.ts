@@ -1,16 +1,7 @@
 import { Redis } from 'ioredis';
 import { StatusBusService, StatusEntry } from '../../src';
-import { BusApp, eventually, startBusApp } from '../support/bus-app';
+import { BusApp, eventually, record, startBusApp } from '../support/bus-app';
 import { RedisServer } from '../support/redis-server';
-
-/** What a subscriber on `bus` receives, as it arrives. */
-async function record(bus: StatusBusService): Promise<StatusEntry[]> {
-  const seen: StatusEntry[] = [];
-  await bus.subscribe((e) => {
-    seen.push(e);
-  });
-  return seen;
-}
 
 async function replicationInfo(server: RedisServer): Promise<string> {
   return String(await server.command('INFO', 'replication'));

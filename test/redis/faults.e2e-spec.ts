@@ -1,15 +1,6 @@
-import { StatusBusService, StatusEntry } from '../../src';
-import { BusApp, BusAppOptions, eventually, startBusApp } from '../support/bus-app';
+import { StatusEntry } from '../../src';
+import { BusApp, BusAppOptions, eventually, record, startBusApp } from '../support/bus-app';
 import { RedisServer } from '../support/redis-server';
-
-/** What a subscriber on `bus` receives, as it arrives. */
-async function record(bus: StatusBusService): Promise<StatusEntry[]> {
-  const seen: StatusEntry[] = [];
-  await bus.subscribe((e) => {
-    seen.push(e);
-  });
-  return seen;
-}
 
 /** The entries a server's stream holds, in its order: position, id and action. */
 async function stream(server: RedisServer): Promise<{ seq: number; id: string; action: string }[]> {

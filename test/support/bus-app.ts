@@ -1,6 +1,6 @@
 import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { StatusBusModule, StatusBusService } from '../../src';
+import { StatusBusModule, StatusBusService, StatusEntry } from '../../src';
 
 /** A Nest application around the bus, the way a user's app would hold it. */
 export interface BusApp {
@@ -35,4 +35,13 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** Subscribes to `bus` and answers what the subscriber receives, as it arrives. */
+export async function record(bus: StatusBusService): Promise<StatusEntry[]> {
+  const seen: StatusEntry[] = [];
+  await bus.subscribe((e) => {
+    seen.push(e);
+  });
+  return seen;
 }

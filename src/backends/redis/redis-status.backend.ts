@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { StatusEntry } from '../../entry/status-entry';
 import type { StatusLevel } from '../../entry/status-level';
@@ -8,6 +8,7 @@ import { describeValue } from '../../errors/describe-value';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import { deepFreeze } from '../../util/deep-freeze';
 import { fail, positiveInteger } from '../../util/option-checks';
+import type { ScriptPort } from '../script-port';
 import { StatusBackend, StatusFilter, StatusMaintenance, StopWatching } from '../status-backend';
 import { RedisKeys } from './redis-keys';
 import { RedisStatusOptions } from './redis-status-options.interface';
@@ -475,6 +476,24 @@ export class RedisStatusBackend extends StatusBackend {
   override get watching(): boolean {
     return this.subscriber?.status === 'ready';
   }
+
+  /**
+   * The parts that keep state beside the log run their scripts here, on the writing connection
+   * (EVALSHA, EVAL once after a failover or restart emptied the script cache).
+   */
+  override readonly scripts: ScriptPort = {
+    run: async <T>(script: string, keys: readonly string[], args: readonly (string | number)[]) => {
+      const writer = this.live(this.writer);
+      const sha = createHash('sha1').update(script).digest('hex');
+      const named = keys.map((key) => `${this.keys.base}${key}`);
+      try {
+        return (await writer.evalsha(sha, named.length, ...named, ...args)) as T;
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return (await writer.eval(script, named.length, ...named, ...args)) as T;
+      }
+    },
+  };
 
   override async close(): Promise<void> {
     clearInterval(this.trimming);
