@@ -66,3 +66,217 @@ describe('StatusFeed', () => {
     expect(feed.reads).toBe(1);
   });
 });
+
+/** A store whose reads wait, once read, until the test lets them answer. */
+class GatedBackend extends InMemoryStatusBackend {
+  private gates: (() => void)[] = [];
+
+  override async readAfter(...args: Parameters<InMemoryStatusBackend['readAfter']>) {
+    const rows = await super.readAfter(...args);
+    await new Promise<void>((resolve) => this.gates.push(resolve));
+    return rows;
+  }
+
+  /** Lets the reads waiting so far answer. */
+  release(): void {
+    for (const open of this.gates.splice(0)) open();
+  }
+
+  get waiting(): number {
+    return this.gates.length;
+  }
+}
+
+/** A feed over `backend`, recording each hand-over to the dispatcher: positions and where from. */
+function recordingFeed(backend: InMemoryStatusBackend, writer = { appending: false }) {
+  const dispatcher = new StatusDispatcher({ timeoutMs: 1000, maxQueue: Infinity });
+  const handed: { seqs: number[]; remote: boolean }[] = [];
+  const feed = new StatusFeed(backend, dispatcher, writer, (entries, remote) =>
+    handed.push({ seqs: entries.map((e) => e.seq!), remote }),
+  );
+  const delivered = () => handed.flatMap((h) => h.seqs);
+  return { feed, handed, delivered };
+}
+
+const entries = (count: number, from = 1) =>
+  Array.from({ length: count }, (_, i) => StatusEntry.create('exec', `step ${from + i}`, 'ok'));
+
+/** Lets every pending callback and timer of a few milliseconds run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('StatusFeed, hand-over by hand-over', () => {
+  it('hands a whole consecutive batch over at once, and ignores an empty one', async () => {
+    const backend = new InMemoryStatusBackend();
+    const stored = await backend.append(entries(3));
+    const { feed, handed } = recordingFeed(backend);
+    feed.start();
+    expect(() => feed.offer([])).not.toThrow();
+    feed.offer(stored);
+    await settle();
+    expect(handed).toEqual([{ seqs: [1, 2, 3], remote: false }]);
+    expect(feed.reads).toBe(0);
+  });
+
+  it('delivers nothing once stopped', async () => {
+    const backend = new InMemoryStatusBackend();
+    const stored = await backend.append(entries(2));
+    const { feed, delivered } = recordingFeed(backend);
+    feed.start();
+    feed.stop();
+    feed.offer(stored);
+    feed.wake();
+    await settle();
+    expect(delivered()).toEqual([]);
+    expect(feed.reads).toBe(0);
+  });
+
+  it('delivers batches kept while a read was on its way in order of position, as they come', async () => {
+    const backend = new GatedBackend();
+    const { feed, handed } = recordingFeed(backend);
+    feed.resumeAfter(2);
+    feed.start();
+    feed.wake();
+    await settle();
+    expect(backend.waiting).toBe(1);
+    // Positions 3 to 6, not in the store (appends that rolled back the sequence), offered out of
+    // order while the read waits.
+    const [a, b, c, d] = entries(4).map((e, i) => e.withSeq(3 + i));
+    feed.offer([c!, d!]);
+    feed.offer([a!, b!]);
+    backend.release();
+    await settle();
+    expect(handed).toEqual([
+      { seqs: [3, 4], remote: false },
+      { seqs: [5, 6], remote: false },
+    ]);
+  });
+
+  it('runs one read at a time, however many wake-ups come meanwhile', async () => {
+    const backend = new GatedBackend();
+    await backend.append(entries(3));
+    const { feed, delivered } = recordingFeed(backend);
+    feed.start();
+    feed.wake(3);
+    await settle();
+    feed.wake(3);
+    feed.wake();
+    await settle();
+    expect(backend.waiting).toBe(1);
+    backend.release();
+    await settle();
+    backend.release();
+    await settle();
+    expect(delivered()).toEqual([1, 2, 3]);
+  });
+
+  it('reads nothing for a wake-up whose position its own batches reach', async () => {
+    const backend = new InMemoryStatusBackend();
+    const stored = await backend.append(entries(3));
+    const { feed, handed } = recordingFeed(backend);
+    feed.start();
+    await settle();
+    feed.wake(3);
+    feed.offer(stored.slice(0, 1));
+    feed.offer(stored.slice(1));
+    await settle();
+    expect(handed.every((h) => !h.remote)).toBe(true);
+    expect(feed.reads).toBe(0);
+  });
+
+  it('waits for its own append rather than reading it back', async () => {
+    const backend = new InMemoryStatusBackend();
+    const stored = await backend.append(entries(2));
+    const writer = { appending: true };
+    const { feed, handed } = recordingFeed(backend, writer);
+    feed.start();
+    feed.wake(2);
+    await settle();
+    expect(feed.reads).toBe(0);
+    writer.appending = false;
+    feed.offer(stored);
+    await settle();
+    expect(handed).toEqual([{ seqs: [1, 2], remote: false }]);
+    expect(feed.reads).toBe(0);
+  });
+
+  it('reads once for a wake-up without a position, and no more', async () => {
+    const backend = new InMemoryStatusBackend();
+    await backend.append(entries(2));
+    const { feed, delivered } = recordingFeed(backend);
+    feed.start();
+    feed.wake();
+    await settle();
+    await settle();
+    expect(delivered()).toEqual([1, 2]);
+    expect(feed.reads).toBe(1);
+    expect(feed.failingForMs).toBe(0);
+    // Answered: a later wake-up that its own batch covers costs no read.
+    const [third] = await backend.append(entries(1, 3));
+    feed.wake(3);
+    feed.offer([third!]);
+    await settle();
+    expect(delivered()).toEqual([1, 2, 3]);
+    expect(feed.reads).toBe(1);
+  });
+
+  it('reads page after page until it has everything a wake-up announced', async () => {
+    const backend = new InMemoryStatusBackend(5000);
+    for (let i = 0; i < 5; i++) await backend.append(entries(500, i * 500 + 1));
+    const { feed, delivered } = recordingFeed(backend);
+    feed.start();
+    feed.wake(2500);
+    for (let i = 0; i < 50 && delivered().length < 2500; i++) await settle();
+    expect(delivered()).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+    expect(feed.reads).toBe(3);
+  });
+
+  it('counts entries removed before it delivered them, and not positions merely skipped', async () => {
+    const backend = new InMemoryStatusBackend(5);
+    await backend.append(entries(10));
+    const { feed, delivered } = recordingFeed(backend);
+    feed.resumeAfter(2);
+    feed.start();
+    feed.wake();
+    await settle();
+    expect(delivered()).toEqual([6, 7, 8, 9, 10]);
+    expect(feed.behindHorizon).toBe(1);
+    // Positions 11 to 12 taken and rolled back: a gap the store still covers (its oldest is 6).
+    await backend.append(entries(2).map((e, i) => e.withSeq(13 + i)));
+    feed.wake();
+    await settle();
+    expect(feed.behindHorizon).toBe(1);
+  });
+
+  it('keeps a position announced while a read was on its way, and reads for it', async () => {
+    const backend = new GatedBackend();
+    await backend.append(entries(3));
+    const { feed, delivered } = recordingFeed(backend);
+    feed.start();
+    feed.wake(3);
+    await settle();
+    // The read has taken 1 to 3; entry 4 is stored and announced before it answers.
+    await backend.append(entries(1, 4));
+    feed.wake(4);
+    backend.release();
+    await settle();
+    backend.release();
+    await settle();
+    expect(delivered()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('forgets a forged position once a read shows it wrong, so later wake-ups cost no read', async () => {
+    const backend = new InMemoryStatusBackend();
+    const stored = await backend.append(entries(5));
+    const { feed } = recordingFeed(backend);
+    feed.resumeAfter(3);
+    feed.start();
+    feed.wake(1_000_000);
+    await settle();
+    expect(feed.reads).toBe(1);
+    feed.wake(5);
+    // Already read: 4 and 5 came with the read; nothing new is announced.
+    feed.offer(stored.slice(4));
+    await settle();
+    expect(feed.reads).toBe(1);
+  });
+});
