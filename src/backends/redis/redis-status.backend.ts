@@ -212,16 +212,19 @@ export class RedisStatusBackend extends StatusBackend {
 
   /**
    * A connection of the bus's own, from the URL or duplicated from the application's client.
-   * Commands fail at once while it is down rather than wait in a queue: the bus buffers and
-   * retries appends itself, in order, and a command sent before a disconnection is not sent
-   * again behind the bus's back.
+   * The writer's commands fail at once while it is down rather than wait in a queue: the bus
+   * buffers and retries appends itself, in order. Reads (and the scripts of the parts beside
+   * the log) wait for a reconnection under way, through two attempts, so that a read right
+   * after Redis is back does not fail for a connection not yet back. No command sent before a
+   * disconnection is sent again behind the bus's back.
    */
   private async connect(role: 'writer' | 'reader' | 'subscriber'): Promise<Connection> {
+    const queued = role !== 'writer';
     const settings: RedisOptions = {
       lazyConnect: true,
-      enableOfflineQueue: role === 'subscriber',
+      enableOfflineQueue: queued,
       autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: role === 'subscriber' ? null : 0,
+      maxRetriesPerRequest: { writer: 0, reader: 2, subscriber: null }[role],
       connectionName: `${this.connectionName}-${role}`,
       retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     };
@@ -232,7 +235,7 @@ export class RedisStatusBackend extends StatusBackend {
         : source instanceof Cluster
           ? source.duplicate(undefined, {
               lazyConnect: true,
-              enableOfflineQueue: role === 'subscriber',
+              enableOfflineQueue: queued,
               redisOptions: { ...source.options.redisOptions, ...settings },
             })
           : source.duplicate(settings)
@@ -478,19 +481,20 @@ export class RedisStatusBackend extends StatusBackend {
   }
 
   /**
-   * The parts that keep state beside the log run their scripts here, on the writing connection
-   * (EVALSHA, EVAL once after a failover or restart emptied the script cache).
+   * The parts that keep state beside the log run their scripts here, on the reading connection
+   * (EVALSHA, EVAL once after a failover or restart emptied the script cache): apart from the
+   * appends, and waiting for a reconnection under way as reads do.
    */
   override readonly scripts: ScriptPort = {
     run: async <T>(script: string, keys: readonly string[], args: readonly (string | number)[]) => {
-      const writer = this.live(this.writer);
+      const connection = this.live(this.reader);
       const sha = createHash('sha1').update(script).digest('hex');
       const named = keys.map((key) => `${this.keys.base}${key}`);
       try {
-        return (await writer.evalsha(sha, named.length, ...named, ...args)) as T;
+        return (await connection.evalsha(sha, named.length, ...named, ...args)) as T;
       } catch (err) {
         if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-        return (await writer.eval(script, named.length, ...named, ...args)) as T;
+        return (await connection.eval(script, named.length, ...named, ...args)) as T;
       }
     },
   };
