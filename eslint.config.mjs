@@ -72,9 +72,9 @@ export default tseslint.config(
     },
   },
   {
-    // The PostgreSQL backend likewise, but for retention: dropping and archiving partitions
-    // is its own upkeep, configured through the module's `retention` option.
-    files: ['src/backends/postgres/**'],
+    // The PostgreSQL and Redis backends likewise, but for retention: dropping partitions, or
+    // trimming the stream, is their own upkeep, configured through the module's `retention`.
+    files: ['src/backends/postgres/**', 'src/backends/redis/**'],
     ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
@@ -83,7 +83,7 @@ export default tseslint.config(
           patterns: [
             {
               group: FEATURES.filter((f) => f !== 'retention').map((f) => `**/${f}/**`),
-              message: 'The PostgreSQL backend imports no feature but retention, its own upkeep.',
+              message: 'A backend imports no feature but retention, its own upkeep.',
             },
             {
               group: ['**/status-bus.module*', '**/status-bus-options*'],
