@@ -1,4 +1,4 @@
-import { StatusEntry } from '../../src';
+import { STATUS_BACKEND, StatusBackend, StatusEntry } from '../../src';
 import { BusApp, BusAppOptions, eventually, record, startBusApp } from '../support/bus-app';
 import { RedisServer } from '../support/redis-server';
 
@@ -126,6 +126,31 @@ describe('the bus on Redis, through faults', () => {
     // The poll is a minute away: only the catch-up on reconnecting can deliver it.
     await eventually(() => seen.length === posted.length);
     expect(seen.map((e) => e.action)).toEqual(posted);
+  });
+
+  it('answers or fails every read on its way when the server goes, never leaving it waiting', async () => {
+    const redis = await server();
+    const { app, bus } = await start({ url: redis.url });
+    await bus.postAsync('exec', 'first', 'ok');
+    const backend = app.get<StatusBackend>(STATUS_BACKEND);
+    for (let round = 0; round < 5; round++) {
+      let settled = false;
+      const read = backend.readAfter(0, 10).then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await redis.kill('SIGKILL');
+      await redis.restart();
+      await eventually(() => settled);
+      await read;
+    }
+    // And reads are answered again once the connection is back (the server kept nothing).
+    await eventually(() =>
+      backend.readAfter(0, 10).then(
+        (rows) => rows.length === 0,
+        () => false,
+      ),
+    );
   });
 
   it('stores no batch ahead of one that failed, and no part of a failed batch', async () => {

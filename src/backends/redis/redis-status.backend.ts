@@ -214,8 +214,8 @@ export class RedisStatusBackend extends StatusBackend {
    * A connection of the bus's own, from the URL or duplicated from the application's client.
    * The writer's commands fail at once while it is down rather than wait in a queue: the bus
    * buffers and retries appends itself, in order. Reads (and the scripts of the parts beside
-   * the log) wait for a reconnection under way, through two attempts, so that a read right
-   * after Redis is back does not fail for a connection not yet back. No command sent before a
+   * the log) made while it reconnects wait for the next attempt, so that a read right after
+   * Redis is back does not fail for a connection not yet back. No command sent before a
    * disconnection is sent again behind the bus's back.
    */
   private async connect(role: 'writer' | 'reader' | 'subscriber'): Promise<Connection> {
@@ -224,7 +224,10 @@ export class RedisStatusBackend extends StatusBackend {
       lazyConnect: true,
       enableOfflineQueue: queued,
       autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: { writer: 0, reader: 2, subscriber: null }[role],
+      // 0: a command on its way when the connection drops is failed at once (ioredis drops it
+      // unanswered at the next connection otherwise, leaving its caller waiting for good), and
+      // a queued one waits for the next attempt only.
+      maxRetriesPerRequest: role === 'subscriber' ? null : 0,
       connectionName: `${this.connectionName}-${role}`,
       retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     };
