@@ -32,7 +32,7 @@ export default {
   // A mutant that hangs is detected once it outlasts its tests by this much (a hang is a kill).
   timeoutMS: 3000,
   timeoutFactor: 1.25,
-  // Reruns test only the mutants whose code or tests changed (reports/stryker-incremental.json).
+  // Reruns test only the mutants whose code or tests changed (reports/mutation/<group>.incremental.json).
   incremental: true,
   incrementalFile: `reports/mutation/${group}.incremental.json`,
   thresholds: { high: 90, low: 80, break: 80 },
