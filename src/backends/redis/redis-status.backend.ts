@@ -228,6 +228,10 @@ export class RedisStatusBackend extends StatusBackend {
       // unanswered at the next connection otherwise, leaving its caller waiting for good), and
       // a queued one waits for the next attempt only.
       maxRetriesPerRequest: role === 'subscriber' ? null : 0,
+      // The subscription is renewed by the bus itself, on 'ready': ioredis's own renewal leaves
+      // a promise nobody handles, which rejects (and would end the process) when the bus
+      // closes while it is on its way.
+      autoResubscribe: false,
       connectionName: `${this.connectionName}-${role}`,
       retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     };
@@ -466,8 +470,15 @@ export class RedisStatusBackend extends StatusBackend {
       const position = Number(message);
       wake(Number.isSafeInteger(position) && position > 0 ? position : undefined);
     });
-    // Back after a disconnection: messages sent meanwhile are lost, the stream is not.
-    subscriber.on('ready', () => wake());
+    // Back after a disconnection: subscribes again, then reads. Messages sent meanwhile are
+    // lost, the stream is not; the read waits until the subscription is active, or an entry
+    // appended in between would be neither read nor announced.
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.keys.channel).then(
+        () => wake(),
+        () => wake(),
+      );
+    });
     await subscriber.subscribe(this.keys.channel);
     this.subscriber = subscriber;
     const poll = setInterval(() => wake(), this.options.pollIntervalMs ?? 1000);
