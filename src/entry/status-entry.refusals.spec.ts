@@ -48,6 +48,15 @@ describe('entry refusals', () => {
     );
   });
 
+  it('takes metadata only as a plain object', () => {
+    for (const metadata of ['text', [1, 2], 42, true]) {
+      expect(refusal(() => validateMetadata(metadata, DEFAULT_ENTRY_LIMITS), 'metadata')).toMatch(
+        /^Invalid status entry: metadata must be a plain object, got /,
+      );
+    }
+    expect(validateMetadata(null, DEFAULT_ENTRY_LIMITS)).toEqual({});
+  });
+
   it('stores negative zero as zero, as JSON would', () => {
     const metadata = validateMetadata({ x: -0, list: [-0] }, DEFAULT_ENTRY_LIMITS);
     expect(Object.is(metadata.x, 0)).toBe(true);
@@ -109,7 +118,8 @@ describe('entry refusals', () => {
   });
 
   it('takes the room from metadata.room_id only when it is a non-empty string, and checks it there', () => {
-    const room = (metadata: Record<string, unknown>) => StatusEntry.create('exec', 'a', 'ok', { metadata }).roomId;
+    const room = (metadata: Record<string, unknown>) =>
+      StatusEntry.create('exec', 'a', 'ok', { metadata }).roomId;
     expect(room({ room_id: 'r1' })).toBe('r1');
     expect(room({ room_id: '' })).toBe('default');
     expect(room({ room_id: 42 })).toBe('default');
