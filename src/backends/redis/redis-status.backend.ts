@@ -147,9 +147,14 @@ export class RedisStatusBackend extends StatusBackend {
         `must be a redis:// or rediss:// URL, got ${typeof options.url === 'string' ? 'another string' : describeValue(options.url)}`,
       );
     }
+    // Checked by shape: the application may have loaded a copy of ioredis of its own.
+    const client = options.client as Partial<Redis> | undefined;
     if (
-      options.client !== undefined &&
-      !(options.client instanceof Redis || options.client instanceof Cluster)
+      client !== undefined &&
+      (typeof client !== 'object' ||
+        client === null ||
+        typeof client.duplicate !== 'function' ||
+        typeof client.isCluster !== 'boolean')
     ) {
       fail(
         'redis.client',
@@ -236,17 +241,21 @@ export class RedisStatusBackend extends StatusBackend {
       retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     };
     const source = this.options.client;
-    const connection = (
-      source === undefined
-        ? new Redis(this.options.url!, settings)
-        : source instanceof Cluster
-          ? source.duplicate(undefined, {
-              lazyConnect: true,
-              enableOfflineQueue: queued,
-              redisOptions: { ...source.options.redisOptions, ...settings },
-            })
-          : source.duplicate(settings)
-    ) as Connection;
+    let connection: Redis | Cluster;
+    if (source === undefined) connection = new Redis(this.options.url!, settings);
+    else if (source.isCluster) {
+      const cluster = source as Cluster;
+      connection = cluster.duplicate(undefined, {
+        lazyConnect: true,
+        enableOfflineQueue: queued,
+        redisOptions: { ...cluster.options.redisOptions, ...settings },
+      });
+    } else connection = (source as Redis).duplicate(settings);
+    return this.prepare(connection as Connection, role);
+  }
+
+  /** Defines the scripts on a new connection, reports its failures sparingly, and connects it. */
+  private async prepare(connection: Connection, role: string): Promise<Connection> {
     // ioredis reports every failed reconnection as an 'error'; the bus reports its effects
     // (failed appends, health) itself, so one line per outage is enough here.
     let reported = false;
