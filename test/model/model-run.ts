@@ -88,13 +88,17 @@ function latestPerAgent(
   );
 }
 
-/** Runs the property: a fresh store and fresh instances per run. */
+/**
+ * Runs the property: a fresh store and fresh instances per run. Resolves how many runs reached
+ * the end of their invariant check (all of them, when fast-check found no failure).
+ */
 async function property(
   createStore: () => Promise<ModelStore>,
   instances: fc.Arbitrary<{ where: 'inline' | 'process'; maxBatchSize: number }[]>,
   numRuns: number,
   maxCommands: number,
-): Promise<void> {
+): Promise<number> {
+  let checked = 0;
   await fc.assert(
     fc.asyncProperty(
       instances,
@@ -112,6 +116,7 @@ async function property(
           };
           await fc.asyncModelRun(() => ({ model, real: world }), cmds);
           await checkInvariants(model, world);
+          checked += 1;
           totals.runs += 1;
           totals.commands += [...cmds].length;
         } finally {
@@ -124,47 +129,39 @@ async function property(
     // and path that replay it. MODEL_SHRINK=0 stops at the first failure (quicker, larger).
     { numRuns, seed, path, endOnFailure: process.env.MODEL_SHRINK === '0', verbose: 1 },
   );
+  return checked;
 }
 
-/**
- * The model-based test on one kind of store: instances in one process, then in separate
- * processes, each run on a fresh store from `createStore`.
- */
-export function describeModel(store: string, createStore: () => Promise<ModelStore>): void {
-  describe(`the write and delivery path on ${store}, against a model`, () => {
-    afterAll(() => {
-      // One line the soak collects into RELIABILITY.md.
-      process.stdout.write(
-        `model runs: ${totals.runs}, commands: ${totals.commands}, entries: ${totals.entries}, ` +
-          `faults: ${JSON.stringify(faults)}\n`,
-      );
-    });
+/** How many runs each kind of run makes (`MODEL_RUNS`; a quarter of them in child processes). */
+export const MODEL_RUNS = { inOneProcess: runs, inProcesses: Math.max(1, Math.round(runs / 4)) };
 
-    it(
-      'keeps post order, one global order, exactly-once delivery and agreeing reads on 1–3 instances in one process',
-      () =>
-        property(
-          createStore,
-          fc.array(instanceArb(fc.constant('inline' as const)), { minLength: 1, maxLength: 3 }),
-          runs,
-          25,
-        ),
-      runs * 60_000,
-    );
+/** Runs with 1–3 instances in this process; resolves how many passed every check. */
+export function inOneProcess(createStore: () => Promise<ModelStore>): Promise<number> {
+  return property(
+    createStore,
+    fc.array(instanceArb(fc.constant('inline' as const)), { minLength: 1, maxLength: 3 }),
+    MODEL_RUNS.inOneProcess,
+    25,
+  );
+}
 
-    it(
-      'keeps them with instances in separate processes',
-      () =>
-        property(
-          createStore,
-          fc.tuple(
-            instanceArb(fc.constant('process' as const)),
-            instanceArb(fc.constantFrom('inline' as const, 'process' as const)),
-          ),
-          Math.max(1, Math.round(runs / 4)),
-          15,
-        ),
-      Math.max(1, Math.round(runs / 4)) * 90_000,
-    );
-  });
+/** Runs with two instances, at least one in a child process; resolves how many passed. */
+export function inProcesses(createStore: () => Promise<ModelStore>): Promise<number> {
+  return property(
+    createStore,
+    fc.tuple(
+      instanceArb(fc.constant('process' as const)),
+      instanceArb(fc.constantFrom('inline' as const, 'process' as const)),
+    ),
+    MODEL_RUNS.inProcesses,
+    15,
+  );
+}
+
+/** Prints the totals of every run so far: one line the soak collects into RELIABILITY.md. */
+export function reportTotals(): void {
+  process.stdout.write(
+    `model runs: ${totals.runs}, commands: ${totals.commands}, entries: ${totals.entries}, ` +
+      `faults: ${JSON.stringify(faults)}\n`,
+  );
 }
