@@ -1,4 +1,4 @@
-import type { ScriptPort } from '../backends/script-port';
+import { keyPart, type ScriptPort } from '../backends/script-port';
 import { pageOf, TaskPage, TaskQuery, TaskRecord, TaskRecords } from './task-records';
 
 /**
@@ -15,9 +15,6 @@ return 1
 const GET = `return redis.call('HGET', KEYS[1], ARGV[1])`;
 const ALL = `return redis.call('HVALS', KEYS[1])`;
 
-/** A key's part for a name of any characters, told apart from the next by its length. */
-const part = (name: string) => `${Buffer.byteLength(name)}:${name}`;
-
 /**
  * The A2A tasks in Redis, beside the log and under its prefix: one hash per tenant and owner
  * (`a2a:tasks:<tenant><owner>`), shared by every instance on the server. A listing reads the
@@ -29,7 +26,7 @@ export class RedisTaskRecords extends TaskRecords {
   }
 
   private scope(tenant: string, owner: string): string {
-    return `a2a:tasks:${part(tenant)}${owner}`;
+    return `a2a:tasks:${keyPart(tenant)}${owner}`;
   }
 
   async put(record: TaskRecord): Promise<boolean> {

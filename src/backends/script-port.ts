@@ -11,3 +11,11 @@ export interface ScriptPort {
    */
   run<T>(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<T>;
 }
+
+/**
+ * A name of any characters as part of a key, told apart from what follows it by its length in
+ * bytes (`room` then `session`: `4:roomsession`), so that two pairs of names never make one key.
+ */
+export function keyPart(name: string): string {
+  return `${Buffer.byteLength(name)}:${name}`;
+}

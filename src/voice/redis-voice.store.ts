@@ -1,8 +1,5 @@
-import type { ScriptPort } from '../backends/script-port';
+import { keyPart, type ScriptPort } from '../backends/script-port';
 import { VoiceStore } from './voice-store';
-
-/** A key's part for a name of any characters, told apart from the next by its length. */
-const part = (name: string) => `${Buffer.byteLength(name)}:${name}`;
 
 /**
  * Moves a session's checkpoint up to `seq` unless it is there already. KEYS: the checkpoints.
@@ -68,7 +65,7 @@ export class RedisVoiceStore extends VoiceStore {
   }
 
   async claim(roomId: string, sessionId: string, seq: number): Promise<boolean> {
-    const field = `${part(roomId)}${sessionId}`;
+    const field = `${keyPart(roomId)}${sessionId}`;
     return (await this.scripts.run<number>(CLAIM, ['voice:checkpoints'], [field, seq])) === 1;
   }
 
