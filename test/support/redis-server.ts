@@ -33,7 +33,9 @@ export class RedisServer {
 
   /**
    * Starts a Sentinel that watches the primary on `primaryPort` as `name`, quick to call it down
-   * (a second) and to fail over.
+   * (three seconds) and to fail over. Not quicker: Sentinel pings once a second, and a primary
+   * it has just promoted gets its first ping about a second after the promotion, so a shorter
+   * period calls the new primary down before it could answer and fails over again.
    */
   static async sentinel(name: string, primaryPort: number): Promise<RedisServer> {
     const dir = await mkdtemp(join(tmpdir(), 'status-bus-sentinel-'));
@@ -43,7 +45,7 @@ export class RedisServer {
       config,
       [
         `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 1`,
-        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel down-after-milliseconds ${name} 3000`,
         `sentinel failover-timeout ${name} 5000`,
         '',
       ].join('\n'),
