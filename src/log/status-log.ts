@@ -44,7 +44,8 @@ export class StatusLog {
   /** The newest position this instance knows to be stored. */
   private lastStoredSeq = 0;
   private markDeliveryStarted!: () => void;
-  /** Whether `deliveryStarted` has resolved. */
+  /** Whether `startDelivery` was called before closing; `delivering` once it has resolved. */
+  private deliveryAsked = false;
   private delivering = false;
   private readonly deliveryStarted = new Promise<void>((resolve) => {
     this.markDeliveryStarted = resolve;
@@ -153,7 +154,10 @@ export class StatusLog {
    * and `flush` wait for delivery.
    */
   async startDelivery(sinks: readonly StatusSink[]): Promise<void> {
-    if (this.phase === 'created' || this.phase === 'open') this.phase = 'delivering';
+    if (this.phase === 'created' || this.phase === 'open') {
+      this.phase = 'delivering';
+      this.deliveryAsked = true;
+    }
     await this.open();
     for (const sink of sinks) {
       try {
@@ -198,9 +202,12 @@ export class StatusLog {
     return this.deliveryStarted.then(() => this.dispatcher.settled(seq));
   }
 
-  /** Whether posts wait for delivery: not before it is to start, nor once closed. */
+  /**
+   * Whether posts wait for delivery: not before it is to start, nor once closed, nor while
+   * closing a log whose delivery was never to start (nothing would ever deliver).
+   */
   private awaitsDelivery(): boolean {
-    return this.phase === 'delivering' || this.phase === 'closing';
+    return this.deliveryAsked && this.phase !== 'closed';
   }
 
   /** Flushes (within `shutdownTimeoutMs`), then releases the store, the watch and the file. */
