@@ -275,7 +275,7 @@ describe('StatusLog', () => {
     it('notes once which kinds of instrumentation there are', () => {
       const log = new StatusLog(OPTIONS, new InMemoryStatusBackend());
       expect([log.annotates, log.tellsPosted]).toEqual([false, false]);
-      log.instruments = [{ annotate: () => undefined }];
+      log.instruments = [{ annotate: () => undefined }, {}];
       expect([log.annotates, log.tellsPosted]).toEqual([true, false]);
       log.instruments = [{}, { posted: () => undefined }];
       expect([log.annotates, log.tellsPosted]).toEqual([false, true]);

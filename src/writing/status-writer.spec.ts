@@ -131,6 +131,8 @@ describe('StatusWriter', () => {
       ]);
       expect(writer.buffered).toBe(0);
       expect(writer.stats).toEqual({ accepted: 3, written: 3, failedAppends: 0, rejectedFull: 0 });
+      // Nothing failed, so nothing recovered.
+      expect(log).not.toHaveBeenCalled();
     });
 
     it('splits at maxBatchSize and keeps one append on its way without pipelining', async () => {
@@ -176,6 +178,7 @@ describe('StatusWriter', () => {
       expect(writer.error).toBe(down);
       await new Promise((r) => setTimeout(r, 2));
       expect(writer.failingForMs).toBeGreaterThan(0);
+      expect(writer.failingForMs).toBeLessThan(60_000);
       await writer.flushed();
       expect(writer.stats.failedAppends).toBe(4);
       expect(messages(warn)).toEqual([
@@ -212,6 +215,10 @@ describe('StatusWriter', () => {
       const stored = enqueueAll(writer, ['a', 'b', 'c']);
       await until(() => backend.waiting.length === 3);
       backend.answer(new Error('lost'));
+      // Nothing is resent while the appends sent after the failed one are still on their way
+      // (the backoff is 10 ms): they may yet be stored.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(backend.sent).toHaveLength(3);
       backend.answer(new Error('predecessor missing'));
       backend.answer(new Error('predecessor missing'));
       await answerUntilSent(backend, 6);
@@ -337,7 +344,10 @@ describe('StatusWriter', () => {
       enqueueAll(writer, ['a', 'b', 'c']);
       await writer.flushed();
       expect(told.map(([count]) => count)).toEqual([2, 1]);
-      for (const [, ms] of told) expect(ms).toBeGreaterThanOrEqual(0);
+      for (const [, ms] of told) {
+        expect(ms).toBeGreaterThanOrEqual(0);
+        expect(ms).toBeLessThan(60_000);
+      }
       writer.settings.onAppended = undefined;
       enqueueAll(writer, ['d']);
       await writer.flushed();
@@ -420,10 +430,14 @@ describe('StatusWriter', () => {
 
     it('retries what the store refused, through the place it returned', async () => {
       class Refusing extends InMemoryStatusBackend {
-        refusals = 1;
+        refusals = 2;
         override appendNow(entries: readonly StatusEntry[]): StatusEntry[] {
           if (this.refusals-- > 0) throw new Error('refused');
           return super.appendNow(entries);
+        }
+        // The retry goes through the asynchronous path, which refuses in turn.
+        override async append(entries: readonly StatusEntry[]): Promise<StatusEntry[]> {
+          return this.appendNow(entries);
         }
       }
       const backend = new Refusing();
@@ -439,10 +453,34 @@ describe('StatusWriter', () => {
         ['a', 1],
         ['b', 2],
       ]);
-      expect(writer.stats.failedAppends).toBe(1);
+      expect(writer.stats.failedAppends).toBe(2);
       expect(messages(warn)).toEqual([
         'Storing 1 entries failed (1 waiting), retrying in 10 ms: refused',
+        'Storing 2 entries failed (2 waiting), retrying in 20 ms: refused',
       ]);
+    });
+
+    it('writes a long queue in batches of maxBatchSize, turn after turn', async () => {
+      const { writer, handed } = writerOver(new InMemoryStatusBackend(), { maxBatchSize: 2 });
+      await started(writer);
+      const stored = enqueueAll(writer, names('e', 5));
+      await until(() => stored.length === 5);
+      expect(handed).toEqual([[1, 2], [3, 4], [5]]);
+    });
+
+    it('queues a post made while a stored entry is handed on, behind it', async () => {
+      const places: (StatusEntry | Queued)[] = [];
+      const { writer, handed } = writerOver(new InMemoryStatusBackend(), {}, (stored) => {
+        if (stored[0]!.action === 'a') places.push(writer.enqueue(entry('b'), true));
+      });
+      await started(writer);
+      const first = writer.enqueue(entry('a'), true);
+      expect((first as StatusEntry).seq).toBe(1);
+      // Not stored inside the hand-over of `a`: it waits its turn.
+      expect(places).toHaveLength(1);
+      expect(places[0]).not.toBeInstanceOf(StatusEntry);
+      await writer.flushed();
+      expect(handed).toEqual([[1], [2]]);
     });
 
     it("uses a subclass's own append when it overrides append below appendNow", async () => {
