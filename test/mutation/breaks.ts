@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * `npm run mutation:breaks [text]`: the promises RELIABILITY.md says hold, each broken by hand
+ * in the code, and the test it names run against the broken code: every one must fail. A
+ * promise whose test passes with the promise broken is not shown by that test.
+ *
+ * Each break (test/mutation/breaks.json) names the promise (its row), the file, one exact
+ * passage of it and what replaces it, and the jest arguments of the row's test. The breaks are
+ * made in a worktree of HEAD (never in the checkout), one at a time. With `text`, only the
+ * breaks whose promise contains it run.
+ */
+interface Break {
+  promise: string;
+  file: string;
+  find: string;
+  replace: string;
+  test: string[];
+  /** Variables the test reads (a shorter run, say). */
+  env?: Record<string, string>;
+}
+
+const root = resolve(__dirname, '../..');
+
+function git(...args: string[]): void {
+  const result = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+}
+
+function main(): number {
+  const breaks = JSON.parse(readFileSync(join(__dirname, 'breaks.json'), 'utf8')) as Break[];
+  const only = process.argv[2];
+  const chosen = only ? breaks.filter((b) => b.promise.includes(only)) : breaks;
+  if (chosen.length === 0) throw new Error(`no break's promise contains "${only}"`);
+  const tree = join(mkdtempSync(join(tmpdir(), 'status-bus-breaks-')), 'tree');
+  git('worktree', 'add', '--detach', tree, 'HEAD');
+  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+  const rows: string[] = [];
+  let failures = 0;
+  try {
+    for (const b of chosen) {
+      const path = join(tree, b.file);
+      const original = readFileSync(path, 'utf8');
+      const found = original.split(b.find).length - 1;
+      if (found !== 1) {
+        failures += 1;
+        rows.push(`STALE   ${b.promise}: the passage occurs ${found} times in ${b.file}`);
+        continue;
+      }
+      writeFileSync(
+        path,
+        original.replace(b.find, () => b.replace),
+      );
+      const started = Date.now();
+      const run = spawnSync('npx', ['jest', '--runInBand', ...b.test], {
+        cwd: tree,
+        encoding: 'utf8',
+        env: { ...process.env, ...b.env },
+      });
+      writeFileSync(path, original);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      const caught = run.status !== 0;
+      if (!caught) failures += 1;
+      rows.push(
+        `${caught ? 'caught ' : 'MISSED '} ${b.promise} (${seconds} s; ${b.test.join(' ')})`,
+      );
+      process.stdout.write(`${rows[rows.length - 1]}\n`);
+    }
+  } finally {
+    git('worktree', 'remove', '--force', tree);
+    rmSync(resolve(tree, '..'), { recursive: true, force: true });
+  }
+  process.stdout.write(
+    `\n${rows.join('\n')}\n\n${chosen.length - failures} of ${chosen.length} broken promises caught\n`,
+  );
+  return failures === 0 ? 0 : 1;
+}
+
+process.exit(main());
