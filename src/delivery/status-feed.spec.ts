@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { InMemoryStatusBackend } from '../backends/in-memory-status.backend';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusDispatcher } from './status-dispatcher';
@@ -291,5 +292,120 @@ describe('StatusFeed, hand-over by hand-over', () => {
     feed.offer(stored.slice(4));
     await settle();
     expect(feed.reads).toBe(1);
+    // A new entry of this instance's, announced and offered: delivered as offered, no read
+    // (a forged position still remembered would send the feed to the store for it).
+    const sixth = await backend.append(entries(1, 6));
+    feed.wake(6);
+    feed.offer(sixth);
+    await settle();
+    expect(feed.reads).toBe(1);
+  });
+
+  it('asks the store for its oldest position only when a read skipped positions', async () => {
+    class Counting extends InMemoryStatusBackend {
+      oldestAsked = 0;
+      override async oldest(): Promise<number> {
+        this.oldestAsked += 1;
+        return super.oldest();
+      }
+    }
+    const backend = new Counting();
+    await backend.append(entries(3));
+    const { feed, delivered } = recordingFeed(backend);
+    feed.resumeAfter(1);
+    feed.start();
+    feed.wake();
+    await settle();
+    expect(delivered()).toEqual([2, 3]);
+    expect(backend.oldestAsked).toBe(0);
+  });
+
+  it('names what was removed before it delivered it, and counts nothing when the oldest kept is next', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const backend = new InMemoryStatusBackend(5);
+      await backend.append(entries(10));
+      const { feed } = recordingFeed(backend);
+      feed.resumeAfter(2);
+      feed.start();
+      feed.wake();
+      await settle();
+      expect(warn).toHaveBeenCalledWith(
+        'This instance fell behind the oldest entry the store keeps: entries after seq=2 up to ' +
+          'seq=5 were removed before it delivered them; its subscribers go on from seq=6.',
+      );
+
+      // The oldest kept is the very next position: positions were skipped after it, nothing
+      // was removed.
+      class OldestIsNext extends InMemoryStatusBackend {
+        override async oldest(): Promise<number> {
+          return 3;
+        }
+      }
+      const next = new OldestIsNext(5);
+      await next.append(entries(10));
+      const other = recordingFeed(next);
+      other.feed.resumeAfter(2);
+      other.feed.start();
+      other.feed.wake();
+      await settle();
+      expect(other.delivered()).toEqual([6, 7, 8, 9, 10]);
+      expect(other.feed.behindHorizon).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('delivers its own batch when the store has nothing before it (positions rolled back)', async () => {
+    // A store that answers no read: what lies between is positions appends rolled back.
+    class ReadsNothing extends InMemoryStatusBackend {
+      override async readAfter(): Promise<StatusEntry[]> {
+        return [];
+      }
+    }
+    const backend = new ReadsNothing();
+    const stored = await backend.append(entries(5));
+    const { feed, handed } = recordingFeed(backend);
+    feed.resumeAfter(2);
+    feed.start();
+    feed.offer(stored.slice(4));
+    await settle();
+    expect(handed).toEqual([{ seqs: [5], remote: false }]);
+    expect(feed.reads).toBe(1);
+  });
+
+  it('retries reads that fail, saying how long they have failed, and delivers once the store answers', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    class Failing extends InMemoryStatusBackend {
+      failures = 2;
+      override async readAfter(...args: Parameters<InMemoryStatusBackend['readAfter']>) {
+        if (this.failures-- > 0) throw new Error('connection refused');
+        return super.readAfter(...args);
+      }
+    }
+    try {
+      const backend = new Failing();
+      await backend.append(entries(2));
+      const { feed, delivered } = recordingFeed(backend);
+      feed.start();
+      expect(feed.failingForMs).toBe(0);
+      feed.wake();
+      await settle();
+      expect(delivered()).toEqual([]);
+      expect(feed.failingForMs).toBeGreaterThan(0);
+      // The second failure, half a second later, counts from the first.
+      for (let i = 0; i < 100 && backend.failures > 0; i++) await settle();
+      await settle();
+      expect(feed.failingForMs).toBeGreaterThanOrEqual(450);
+      expect(feed.failingForMs).toBeLessThan(60_000);
+      expect(warn).toHaveBeenCalledWith(
+        'Catching up from seq=0 failed, retrying: connection refused',
+      );
+      for (let i = 0; i < 100 && delivered().length < 2; i++) await settle();
+      expect(delivered()).toEqual([1, 2]);
+      expect(feed.failingForMs).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

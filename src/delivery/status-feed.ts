@@ -201,7 +201,9 @@ export class StatusFeed {
       const error = err instanceof Error ? err : new Error(String(err));
       if (this.failingSince === 0) this.failingSince = Date.now();
       this.logger.warn(`Catching up from seq=${this.position} failed, retrying: ${error.message}`);
-      this.readRequested = true;
+      // The read is owed whatever asked for it: a wake-up without a position (a poll, a
+      // reconnect) has no announced position to keep the retry reading.
+      this.readRequested = this.unhintedWake = true;
       this.retryTimer = setTimeout(() => this.kick(), RETRY_MS);
       this.retryTimer.unref();
     } finally {
