@@ -25,6 +25,15 @@ describe('StatusDispatcher', () => {
     release();
   });
 
+  it('counts what precedes where delivery starts as handed out already', async () => {
+    const dispatcher = new StatusDispatcher({ timeoutMs: 10_000, maxQueue: 100 });
+    dispatcher.add(() => undefined);
+    dispatcher.startAfter(5);
+    expect(dispatcher.isSettled(5)).toBe(true);
+    expect(dispatcher.isSettled(6)).toBe(false);
+    await dispatcher.settled(5);
+  });
+
   it('on close, stops every queue and releases everyone waiting', async () => {
     const dispatcher = new StatusDispatcher({ timeoutMs: 10_000, maxQueue: 100 });
     const seen: number[] = [];

@@ -144,6 +144,52 @@ describe('SubscriberQueue', () => {
     expect(queue.doneUpTo(3)).toBe(3);
   });
 
+  it('takes a late answer to an entry it moved on from for nothing: it waits on the entry it is on', async () => {
+    const holds = [pending(), pending()];
+    const seen: number[] = [];
+    const { queue } = queueOf(
+      function hung(e) {
+        seen.push(e.seq!);
+        return e.seq! <= 2 ? holds[e.seq! - 1]!.promise : undefined;
+      },
+      { timeoutMs: 200 },
+    );
+    queue.push(at(1));
+    queue.push(at(2));
+    queue.push(at(3));
+    for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual([1, 2]);
+    // Entry 1's answer comes after the queue moved on: entry 2 is still unanswered, so 3 waits,
+    // and the subscriber, which timed out, is still not waited for.
+    holds[0]!.resolve();
+    await turn();
+    expect(seen).toEqual([1, 2]);
+    expect(queue.doneUpTo(3)).toBe(3);
+    holds[1]!.resolve();
+    await turn();
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('names an anonymous subscriber "anonymous" to the delivery wrapper', () => {
+    const names: string[] = [];
+    const [anonymous] = [(_entry: StatusEntry) => undefined];
+    const queue = new SubscriberQueue(
+      anonymous,
+      {},
+      { timeoutMs: 10_000, maxQueue: 100 },
+      () => undefined,
+      new RecordingLogger(),
+      {
+        wrapper: (_entry, name, call) => {
+          names.push(name);
+          return call();
+        },
+      },
+    );
+    queue.push(at(1));
+    expect(names).toEqual(['anonymous']);
+  });
+
   it('moves on after the timeout, once, and a late answer changes nothing', async () => {
     const hold = pending();
     const seen: number[] = [];
