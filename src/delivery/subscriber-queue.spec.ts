@@ -88,6 +88,34 @@ describe('SubscriberQueue', () => {
     hold.resolve();
   });
 
+  it('counts only what waits toward maxQueue, not what it has delivered from the queue', async () => {
+    const holds = new Map<number, ReturnType<typeof pending>>();
+    const seen: number[] = [];
+    const { queue } = queueOf(
+      (e) => {
+        seen.push(e.seq!);
+        const hold = pending();
+        holds.set(e.seq!, hold);
+        return hold.promise;
+      },
+      { maxQueue: 2 },
+    );
+    // 1 being delivered, 2 and 3 waiting: the queue is full.
+    for (const seq of [1, 2, 3]) queue.push(at(seq));
+    holds.get(1)!.resolve();
+    await turn();
+    // 2 is being delivered now: only 3 waits, so 4 is taken.
+    expect(seen).toEqual([1, 2]);
+    queue.push(at(4));
+    expect(queue.counters.skipped).toBe(0);
+    for (const seq of [2, 3]) {
+      holds.get(seq)!.resolve();
+      await turn();
+    }
+    expect(seen).toEqual([1, 2, 3, 4]);
+    holds.get(4)!.resolve();
+  });
+
   it('treats only a thenable as a promise: null, objects and functions are answers', async () => {
     const later = pending();
     // A function with a then method is a thenable too, and is waited for.
