@@ -186,6 +186,18 @@ describe('the PostgreSQL store', () => {
     );
   });
 
+  it('names its connections, so that pg_stat_activity tells what each is for', async () => {
+    const { bus } = await start();
+    await bus.postAsync('exec', 'named', 'ok');
+    const rows = await shared.db.query<{ application_name: string }>(
+      `SELECT application_name FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name LIKE 'nest-status-bus%'`,
+    );
+    expect(new Set(rows.map((r) => r.application_name))).toEqual(
+      new Set(['nest-status-bus', 'nest-status-bus-writer', 'nest-status-bus-listener']),
+    );
+  });
+
   it('answers reads from the database, and two instances agree', async () => {
     const a = await start();
     const b = await start();
