@@ -68,16 +68,8 @@ describe('PostgreSQL entry rows', () => {
     const entry = toEntry(row);
     expect(entry).toBeInstanceOf(StatusEntry);
     expect(entry.id).toBe(row.entry_id);
-    expect(entry.toJSON()).toEqual({
-      seq: 9007199254740991,
-      ts: row.ts,
-      agent_id: 'exec',
-      action: 'click',
-      status: 'completed',
-      detail: 'done',
-      metadata: { nested: { list: [1, 2] } },
-      room_id: 'room-1',
-    });
+    // The wire form names the columns as the row does, the position as a number.
+    expect(entry.toJSON()).toEqual({ ...row, entry_id: undefined, seq: 9007199254740991 });
     expect(Object.isFrozen(entry.metadata)).toBe(true);
     expect(Object.isFrozen(entry.metadata.nested)).toBe(true);
   });
