@@ -316,12 +316,26 @@ describe('the PostgreSQL store', () => {
 
   it('reads from the table after a notification it cannot understand, and goes on', async () => {
     const { a, b, seenOnB, readsBefore } = await twoInstancesInStep();
-    // Sent by hand on the bus's channel: broken JSON, rows without positions, an empty array.
-    for (const payload of ['[not json', '[{"seq":"2"}]', '[null]', '[]', 'soon'])
+    // Sent by hand on the bus's channel: broken JSON, rows without positions, an empty array, a
+    // word. Each follows an entry written behind the bus's back (no notification of its own,
+    // and the poll a minute away): each wakes B, which reads the entry from the table.
+    const payloads = ['[not json', '[{"seq":"2"}]', '[null]', '[]', 'soon'];
+    for (const payload of payloads) {
+      await shared.db.query(
+        `INSERT INTO status_bus_entries (entry_id, ts, agent_id, action, status)
+         VALUES (gen_random_uuid(), now(), 'ops', $1, 'info')`,
+        [`behind ${payload}`],
+      );
       await shared.db.query(`SELECT pg_notify('status_bus', $1)`, [payload]);
+      await eventually(() => seenOnB.at(-1)?.action === `behind ${payload}`);
+    }
     await a.bus.postAsync('exec', 'after', 'ok');
-    await eventually(() => seenOnB.length === 2);
-    expect(seenOnB.map((e) => e.action)).toEqual(['first', 'after']);
+    await eventually(() => seenOnB.length === payloads.length + 2);
+    expect(seenOnB.map((e) => e.action)).toEqual([
+      'first',
+      ...payloads.map((p) => `behind ${p}`),
+      'after',
+    ]);
     expect(b.bus.stats().catchUpReads).toBeGreaterThan(readsBefore);
   });
 
