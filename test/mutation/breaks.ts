@@ -10,8 +10,9 @@ import { join, resolve } from 'node:path';
  *
  * Each break (test/mutation/breaks.json) names the promise (its row), the file, one exact
  * passage of it and what replaces it, and the jest arguments of the row's test. The breaks are
- * made in a worktree of HEAD (never in the checkout), one at a time. With `text`, only the
- * breaks whose promise contains it run.
+ * made in a worktree of HEAD (never in the checkout), one at a time. A break counts as caught
+ * when a test fails, not when its suite cannot run. With `text`, only the breaks whose promise
+ * contains it run.
  */
 interface Break {
   promise: string;
@@ -28,6 +29,24 @@ const root = resolve(__dirname, '../..');
 function git(...args: string[]): void {
   const result = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+}
+
+/**
+ * What the run of a break's test says: `caught` only when a test ran and failed. A suite that
+ * could not run, or a run in which no test ran, shows nothing about the promise.
+ */
+function judge(report: string): string {
+  let result: { numFailedTests: number; numTotalTests: number; numRuntimeErrorTestSuites: number };
+  try {
+    result = JSON.parse(readFileSync(report, 'utf8')) as typeof result;
+  } catch {
+    return 'NO RUN';
+  } finally {
+    rmSync(report, { force: true });
+  }
+  if (result.numFailedTests > 0) return 'caught';
+  if (result.numRuntimeErrorTestSuites > 0) return 'ERROR';
+  return result.numTotalTests === 0 ? 'NO TEST' : 'MISSED';
 }
 
 function main(): number {
@@ -55,18 +74,17 @@ function main(): number {
         original.replace(b.find, () => b.replace),
       );
       const started = Date.now();
-      const run = spawnSync('npx', ['jest', '--runInBand', ...b.test], {
+      const report = join(tree, '..', 'jest.json');
+      spawnSync('npx', ['jest', '--runInBand', '--json', `--outputFile=${report}`, ...b.test], {
         cwd: tree,
         encoding: 'utf8',
         env: { ...process.env, ...b.env },
       });
       writeFileSync(path, original);
       const seconds = Math.round((Date.now() - started) / 1000);
-      const caught = run.status !== 0;
-      if (!caught) failures += 1;
-      rows.push(
-        `${caught ? 'caught ' : 'MISSED '} ${b.promise} (${seconds} s; ${b.test.join(' ')})`,
-      );
+      const verdict = judge(report);
+      if (verdict !== 'caught') failures += 1;
+      rows.push(`${verdict.padEnd(7)} ${b.promise} (${seconds} s; ${b.test.join(' ')})`);
       process.stdout.write(`${rows[rows.length - 1]}\n`);
     }
   } finally {
