@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { STATUS_POSTED, StatusBusService, StatusEntry } from '../src';
 import { startBusApp } from './support/bus-app';
@@ -21,6 +21,19 @@ class ThrowingListener {
   onStatus() {
     this.calls += 1;
     throw new Error('handler failure');
+  }
+}
+
+/** A handler that asks the emitter not to catch what it throws: its rejections reach the bus. */
+@Injectable()
+class StrictListener {
+  calls = 0;
+
+  @OnEvent(STATUS_POSTED, { suppressErrors: false })
+  async onStatus() {
+    this.calls += 1;
+    await Promise.resolve();
+    throw new Error('strict handler failure');
   }
 }
 
@@ -62,6 +75,26 @@ describe.each(setups)('@OnEvent(status_posted) %s', (_name, imports) => {
     expect(app.get(ThrowingListener).calls).toBe(22);
     await app.close();
   });
+});
+
+it('logs the rejections of a handler registered with suppressErrors: false, and goes on', async () => {
+  const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  try {
+    const { app, bus } = await startBusApp(
+      {},
+      { imports: [EventEmitterModule.forRoot()], providers: [StrictListener, StatusListener] },
+    );
+    for (let i = 0; i < 3; i++) bus.post('exec', `step${i}`, 'ok');
+    await bus.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(app.get(StrictListener).calls).toBe(3);
+    expect(app.get(StatusListener).seen).toHaveLength(3);
+    const logged = error.mock.calls.map((call: unknown[]) => String(call[0]));
+    expect(logged).toEqual(Array(3).fill('A status_posted handler failed: strict handler failure'));
+    await app.close();
+  } finally {
+    error.mockRestore();
+  }
 });
 
 it('uses the application’s own emitter when it has one', async () => {

@@ -1,7 +1,8 @@
 /**
  * One application instance in its own process, for multi-instance tests. Driven over IPC:
- *   parent → { type: 'post', count, prefix, paceMs? }
- *                                               posts `count` entries, every other one awaited;
+ *   parent → { type: 'post', count, prefix, paceMs?, unawaited? }
+ *                                               posts `count` entries, every other one awaited
+ *                                               (none with `unawaited`);
  *                                               reports { type: 'ack', action } as each is
  *                                               acknowledged (post returned, or postAsync
  *                                               resolved), and { type: 'posted', acknowledged,
@@ -28,7 +29,7 @@ import { PostgresStatusBackend } from '../../src/postgres';
 import { RecordingVoiceChannel } from './recording-voice-channel';
 
 type Command =
-  | { type: 'post'; count: number; prefix: string; paceMs?: number }
+  | { type: 'post'; count: number; prefix: string; paceMs?: number; unawaited?: boolean }
   | { type: 'steady'; seconds: number; perSecond: number; prefix: string }
   | { type: 'report' }
   | { type: 'close' };
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
         const pending: Promise<unknown>[] = [];
         for (let i = 0; i < command.count; i++) {
           const action = `${command.prefix}-${i}`;
-          if (i % 2) {
+          if (i % 2 && !command.unawaited) {
             if (closing) break;
             pending.push(
               bus.postAsync('exec', action, 'ok').then(
