@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
- * `npm run mutation:breaks [text]`: the promises RELIABILITY.md says hold, each broken by hand
+ * `npm run mutation:breaks [text…]`: the promises RELIABILITY.md says hold, each broken by hand
  * in the code, and the test it names run against the broken code: every one must fail. A
  * promise whose test passes with the promise broken is not shown by that test.
  *
  * Each break (test/mutation/breaks.json) names the promise (its row), the file, one exact
  * passage of it and what replaces it, and the jest arguments of the row's test. The breaks are
  * made in a worktree of HEAD (never in the checkout), one at a time. A break counts as caught
- * when a test fails, not when its suite cannot run. With `text`, only the breaks whose promise
- * contains it run.
+ * when a test fails, not when its suite cannot run. With texts, only the breaks whose promise
+ * contains one of them run.
  */
 interface Break {
   promise: string;
@@ -51,9 +51,11 @@ function judge(report: string): string {
 
 function main(): number {
   const breaks = JSON.parse(readFileSync(join(__dirname, 'breaks.json'), 'utf8')) as Break[];
-  const only = process.argv[2];
-  const chosen = only ? breaks.filter((b) => b.promise.includes(only)) : breaks;
-  if (chosen.length === 0) throw new Error(`no break's promise contains "${only}"`);
+  const only = process.argv.slice(2);
+  const chosen = only.length
+    ? breaks.filter((b) => only.some((t) => b.promise.includes(t)))
+    : breaks;
+  if (chosen.length === 0) throw new Error(`no break's promise contains ${only.join(' or ')}`);
   const tree = join(mkdtempSync(join(tmpdir(), 'status-bus-breaks-')), 'tree');
   git('worktree', 'add', '--detach', tree, 'HEAD');
   symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
