@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,10 +25,41 @@ interface Break {
 }
 
 const root = resolve(__dirname, '../..');
+/** How long a break's test may run before it counts as hanging. */
+const HANG_MS = 5 * 60_000;
 
 function git(...args: string[]): void {
   const result = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+}
+
+/**
+ * Runs jest in `tree` with `args`; answers whether it had to be stopped for running longer than
+ * `HANG_MS`. Jest runs in a process group of its own, so that stopping it stops what its tests
+ * started too.
+ */
+function runJest(tree: string, args: string[], env: Record<string, string> = {}): Promise<boolean> {
+  const child = spawn(
+    join(tree, 'node_modules', '.bin', 'jest'),
+    ['--runInBand', '--forceExit', ...args],
+    {
+      cwd: tree,
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
+  return new Promise((resolve) => {
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, HANG_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(hung);
+    });
+  });
 }
 
 /**
@@ -49,7 +80,7 @@ function judge(report: string): string {
   return result.numTotalTests === 0 ? 'NO TEST' : 'MISSED';
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const breaks = JSON.parse(readFileSync(join(__dirname, 'breaks.json'), 'utf8')) as Break[];
   const only = process.argv.slice(2);
   const chosen = only.length
@@ -77,15 +108,12 @@ function main(): number {
       );
       const started = Date.now();
       const report = join(tree, '..', 'jest.json');
-      spawnSync('npx', ['jest', '--runInBand', '--json', `--outputFile=${report}`, ...b.test], {
-        cwd: tree,
-        encoding: 'utf8',
-        env: { ...process.env, ...b.env },
-      });
+      const hung = await runJest(tree, [...b.test, '--json', `--outputFile=${report}`], b.env);
       writeFileSync(path, original);
       const seconds = Math.round((Date.now() - started) / 1000);
-      const verdict = judge(report);
-      if (verdict !== 'caught') failures += 1;
+      // A test that hangs on the broken code never passes: as a mutant that hangs, it is caught.
+      const verdict = hung ? (rmSync(report, { force: true }), 'hangs') : judge(report);
+      if (verdict !== 'caught' && verdict !== 'hangs') failures += 1;
       rows.push(`${verdict.padEnd(7)} ${b.promise} (${seconds} s; ${b.test.join(' ')})`);
       process.stdout.write(`${rows[rows.length - 1]}\n`);
     }
@@ -99,4 +127,4 @@ function main(): number {
   return failures === 0 ? 0 : 1;
 }
 
-process.exit(main());
+void main().then((code) => process.exit(code));
