@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { eventually } from '../support/bus-app';
 import { InstanceProcess } from '../support/instance-processes';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -24,7 +25,16 @@ describe('an instance that dies', () => {
     instance.onAck((action) => acknowledged.push(action));
     instance.send({ type: 'post', count: 5000, prefix: 'k', paceMs: 1 });
     await eventually(() => acknowledged.length > 400);
+    // The table locked by another session: no append can commit, so no postAsync may resolve
+    // meanwhile; one that resolved anyway would be lost with the process.
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE status_bus_entries IN SHARE ROW EXCLUSIVE MODE');
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await instance.kill('SIGKILL');
+    await locker.query('ROLLBACK');
+    await locker.end();
     // Odd-numbered entries went through postAsync: their acknowledgement means committed.
     const awaited = acknowledged.filter((a) => Number(a.split('-')[1]) % 2 === 1);
     expect(awaited.length).toBeGreaterThan(100);
