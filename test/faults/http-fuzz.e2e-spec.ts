@@ -124,8 +124,15 @@ const validEntry = fc
     { requiredKeys: ['agent_id', 'action', 'status'] },
   )
   .map((o) => JSON.stringify(o));
+/** Valid entries around the body limit: compressed or chunked, only their JSON's size tells. */
+const nearLimit = fc
+  .integer({ min: MAX_BODY - 1000, max: MAX_BODY * 2 })
+  .map((n) =>
+    JSON.stringify({ agent_id: 'exec', action: 'big', status: 'ok', detail: 'd'.repeat(n) }),
+  );
 const bodyText = fc.oneof(
   { arbitrary: validEntry, weight: 8 },
+  { arbitrary: nearLimit, weight: 3 },
   entryLike,
   deepEntry,
   fc.jsonValue().map((v) => JSON.stringify(v)),
