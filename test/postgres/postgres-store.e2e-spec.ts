@@ -448,20 +448,22 @@ describe('the PostgreSQL store', () => {
     expect(await before()).toBe('2');
   });
 
-  it('appends as the release before did until the last migration has run', async () => {
-    await (
-      await migratedDataSource(shared.db.url, migrationsBefore('CopyAppend1764000000009'))
-    ).destroy();
-    const { bus } = await start({ migrationsRun: false });
-    const posted = await Promise.all(
-      ['a', 'b'].map((action) => bus.postAsync('exec', action, 'ok')),
-    );
-    expect(await bus.recent(2)).toEqual(posted);
-    const [copying] = await shared.db.query<{ f: string | null }>(
-      `SELECT to_regprocedure('status_bus_append_begin(uuid[], uuid, timestamptz)')::text AS f`,
-    );
-    expect(copying!.f).toBeNull();
-  });
+  // Before the COPY append (the release before), and before partitions (the one before that).
+  it.each(['CopyAppend1764000000009', 'PartitionEntries1764000000008'])(
+    'appends as earlier releases did until the last migration has run (schema before %s)',
+    async (migration) => {
+      await (await migratedDataSource(shared.db.url, migrationsBefore(migration))).destroy();
+      const { bus } = await start({ migrationsRun: false });
+      const posted = await Promise.all(
+        ['a', 'b'].map((action) => bus.postAsync('exec', action, 'ok')),
+      );
+      expect(await bus.recent(2)).toEqual(posted);
+      const [copying] = await shared.db.query<{ f: string | null }>(
+        `SELECT to_regprocedure('status_bus_append_begin(uuid[], uuid, timestamptz)')::text AS f`,
+      );
+      expect(copying!.f).toBeNull();
+    },
+  );
 
   it('makes a retried append idempotent', async () => {
     const { app } = await start();
