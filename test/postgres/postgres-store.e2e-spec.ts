@@ -401,9 +401,11 @@ describe('the PostgreSQL store', () => {
     const entry = StatusEntry.create('exec', 'after a lost batch', 'ok');
     const batch = JSON.stringify([{ ...entry.toJSON(), entry_id: entry.id }]);
     await expect(
-      shared.db.query('SELECT * FROM status_bus_append($1::json, $2::uuid)', [
+      // The append the bus makes (its batch, its predecessor, its channel, since when).
+      shared.db.query('SELECT * FROM status_bus_append($1::json, $2::uuid, $3, NULL)', [
         batch,
         '00000000-0000-7000-8000-000000000000',
+        'status_bus',
       ]),
     ).rejects.toThrow(/the batch before this one .* is not stored/);
     expect(await shared.db.query('SELECT 1 FROM status_bus_entries')).toHaveLength(0);
@@ -411,7 +413,11 @@ describe('the PostgreSQL store', () => {
     await shared.db.query('SELECT * FROM status_bus_append($1::json)', [
       JSON.stringify([{ ...first.toJSON(), entry_id: first.id }]),
     ]);
-    await shared.db.query('SELECT * FROM status_bus_append($1::json, $2::uuid)', [batch, first.id]);
+    await shared.db.query('SELECT * FROM status_bus_append($1::json, $2::uuid, $3, NULL)', [
+      batch,
+      first.id,
+      'status_bus',
+    ]);
     expect(await shared.db.query('SELECT 1 FROM status_bus_entries')).toHaveLength(2);
   });
 
