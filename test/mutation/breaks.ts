@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
  * Each break (test/mutation/breaks.json) names the promise (its row), the file, one exact
  * passage of it and what replaces it, and the jest arguments of the row's test. The breaks are
  * made in a worktree of HEAD (never in the checkout), one at a time. A break counts as caught
- * when a test fails, not when its suite cannot run. With texts, only the breaks whose promise
+ * when a test fails (or hangs), not when its suite cannot run. A break whose test is known to
+ * pass says why (`gap`): it is reported, and fails the run only once a test catches it. With texts, only the breaks whose promise
  * contains one of them run.
  */
 interface Break {
@@ -22,6 +23,8 @@ interface Break {
   test: string[];
   /** Variables the test reads (a shorter run, say). */
   env?: Record<string, string>;
+  /** Why the test is known to pass with this break: a gap written down, not a failure. */
+  gap?: string;
 }
 
 const root = resolve(__dirname, '../..');
@@ -113,8 +116,11 @@ async function main(): Promise<number> {
       const seconds = Math.round((Date.now() - started) / 1000);
       // A test that hangs on the broken code never passes: as a mutant that hangs, it is caught.
       const verdict = hung ? (rmSync(report, { force: true }), 'hangs') : judge(report);
-      if (verdict !== 'caught' && verdict !== 'hangs') failures += 1;
-      rows.push(`${verdict.padEnd(7)} ${b.promise} (${seconds} s; ${b.test.join(' ')})`);
+      const shown = verdict === 'caught' || verdict === 'hangs';
+      // A known gap that a test now closes is to be struck from the list, as much as a new gap.
+      if (b.gap ? verdict !== 'MISSED' : !shown) failures += 1;
+      const label = b.gap ? (shown ? 'CLOSED' : 'gap') : verdict;
+      rows.push(`${label.padEnd(7)} ${b.promise} (${seconds} s; ${b.test.join(' ')})`);
       process.stdout.write(`${rows[rows.length - 1]}\n`);
     }
   } finally {
@@ -122,7 +128,7 @@ async function main(): Promise<number> {
     rmSync(resolve(tree, '..'), { recursive: true, force: true });
   }
   process.stdout.write(
-    `\n${rows.join('\n')}\n\n${chosen.length - failures} of ${chosen.length} broken promises caught\n`,
+    `\n${rows.join('\n')}\n\n${failures} of ${chosen.length} breaks not as written down\n`,
   );
   return failures === 0 ? 0 : 1;
 }
