@@ -12,8 +12,8 @@ import { join, resolve } from 'node:path';
  * passage of it and what replaces it, and the jest arguments of the row's test. The breaks are
  * made in a worktree of HEAD (never in the checkout), one at a time. A break counts as caught
  * when a test fails (or hangs), not when its suite cannot run. A break whose test is known to
- * pass says why (`gap`): it is reported, and fails the run only once a test catches it. With texts, only the breaks whose promise
- * contains one of them run.
+ * pass says why (`gap`): it is reported, and fails the run only once a test catches it. With
+ * texts, only the breaks whose promise contains one of them run.
  */
 interface Break {
   promise: string;
