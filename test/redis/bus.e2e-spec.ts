@@ -238,6 +238,31 @@ describe('the bus on Redis', () => {
     expect((await stream(key)).map((r) => r.action)).toEqual(newer);
   });
 
+  it("takes the application's client from a copy of ioredis of its own, and refuses what is no client", async () => {
+    // A second copy of the module, as an application that installs its own ioredis has: its
+    // classes are not the ones the bus imports.
+    let Copy!: typeof Redis;
+    jest.isolateModules(() => {
+      Copy = jest.requireActual<{ Redis: typeof Redis }>('ioredis').Redis;
+    });
+    expect(Copy).not.toBe(Redis);
+    const client = new Copy(sharedRedisUrl(), { lazyConnect: true });
+    try {
+      const key = await prefix('copy');
+      const { bus } = await start(key, { redis: { url: undefined, client, prefix: key } });
+      const posted = await bus.postAsync('exec', 'through a copy', 'ok');
+      expect(await bus.recent(1)).toEqual([posted]);
+      expect(await stream(key)).toEqual([{ seq: posted.seq, action: 'through a copy' }]);
+    } finally {
+      client.disconnect();
+    }
+    for (const notClient of [{}, { duplicate: () => undefined }, 'redis://x']) {
+      expect(() => new RedisStatusBackend({ client: notClient as never })).toThrow(
+        /redis\.client must be an ioredis Redis or Cluster client, got /,
+      );
+    }
+  });
+
   it('refuses options that make no sense, naming them, and never shows the URL', () => {
     const secret = 'hunter2-secret';
     expect(() => new RedisStatusBackend({ url: `http://user:${secret}@host` })).toThrow(
