@@ -3,6 +3,7 @@ import { InMemoryStatusBackend } from '../backends/in-memory-status.backend';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusDispatcher } from './status-dispatcher';
 import { StatusFeed } from './status-feed';
+import { eventually } from '../../test/support/eventually';
 
 /** A store holding entries 1..`count`, and a started feed that has delivered up to `after`. */
 async function feedOver(count: number, after: number) {
@@ -22,16 +23,12 @@ async function feedOver(count: number, after: number) {
   return { feed, delivered, at, backend };
 }
 
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
-}
-
 describe('StatusFeed', () => {
   it("delivers this instance's batches as soon as each follows on, without reading", async () => {
     const { feed, delivered, at } = await feedOver(8, 5);
     feed.offer(at(6));
     feed.offer(at(7, 8));
-    await until(() => delivered.length >= 3);
+    await eventually(() => delivered.length >= 3);
     expect(delivered).toEqual([6, 7, 8]);
     expect(feed.reads).toBe(0);
   });
@@ -39,12 +36,12 @@ describe('StatusFeed', () => {
   it('takes a position beyond the store as a wake-up, never as a jump', async () => {
     const { feed, delivered, backend } = await feedOver(3, 0);
     feed.wake(1_000_000);
-    await until(() => delivered.length >= 3);
+    await eventually(() => delivered.length >= 3);
     expect(delivered).toEqual([1, 2, 3]);
     // The next entry stored is still next: the announced position moved nothing.
     const [fourth] = await backend.append([StatusEntry.create('exec', 'step 4', 'ok')]);
     feed.offer([fourth!]);
-    await until(() => delivered.length >= 4);
+    await eventually(() => delivered.length >= 4);
     expect(delivered).toEqual([1, 2, 3, 4]);
     // Found wrong by the first read, the announced position costs no read afterwards.
     expect(feed.reads).toBe(1);
@@ -55,14 +52,14 @@ describe('StatusFeed', () => {
     // other instances stored 6 to 8 in between.
     const { feed, delivered, at } = await feedOver(10, 4);
     feed.offer(at(5, 9, 10));
-    await until(() => delivered.length >= 6);
+    await eventually(() => delivered.length >= 6);
     expect(delivered).toEqual([5, 6, 7, 8, 9, 10]);
   });
 
   it('reads from the store when a notification brings no entries', async () => {
     const { feed, delivered } = await feedOver(3, 0);
     feed.wake(3);
-    await until(() => delivered.length >= 3);
+    await eventually(() => delivered.length >= 3);
     expect(delivered).toEqual([1, 2, 3]);
     expect(feed.reads).toBe(1);
   });

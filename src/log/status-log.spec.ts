@@ -9,6 +9,8 @@ import { StatusInstrumentation } from './status-instrumentation';
 import { StatusJournal } from './status-journal';
 import { StatusLog } from './status-log';
 import { StatusLogOptions } from './status-log-options';
+import { logged } from '../../test/support/logged';
+import { eventually } from '../../test/support/eventually';
 
 const OPTIONS: StatusLogOptions = {
   maxEntries: 500,
@@ -67,16 +69,6 @@ function post(log: StatusLog, action: string): Promise<StatusEntry> {
   return new Promise((resolve) => (placed.onStored = resolve));
 }
 
-/** What a spied-on logger method was called with, message by message. */
-function messages(spy: jest.SpyInstance): string[] {
-  return spy.mock.calls.map((call: unknown[]) => String(call[0]));
-}
-
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!predicate()) throw new Error('condition not met');
-}
-
 describe('StatusLog', () => {
   let errors: jest.SpyInstance;
   beforeEach(() => {
@@ -124,7 +116,7 @@ describe('StatusLog', () => {
     // Appended by another instance: read from the store on its announcement.
     await backend.append([entry('elsewhere')]);
     backend.announce!(1);
-    await until(() => seen.length === 1 && sinkSeen.length === 1);
+    await eventually(() => seen.length === 1 && sinkSeen.length === 1);
     expect(seen).toEqual([1]);
     expect(sinkSeen).toEqual([1]);
     await log.close();
@@ -142,14 +134,14 @@ describe('StatusLog', () => {
     let flushed = false;
     const flushing = log.flush().then(() => (flushed = true));
     await log.startDelivery([]);
-    await until(() => release !== undefined);
+    await eventually(() => release !== undefined);
     expect(flushed).toBe(false);
     const later = await post(log, 'later');
     const answered = log.afterDelivery(later);
     expect(answered).toBeInstanceOf(Promise);
     release();
     await flushing;
-    await until(() => release !== undefined);
+    await eventually(() => release !== undefined);
     release();
     expect(await answered).toBe(later);
     // Once a subscriber is done with an entry, the entry itself is the answer.
@@ -172,12 +164,12 @@ describe('StatusLog', () => {
     ]);
     let delivered = false;
     void log.delivered(stored.seq!).then(() => (delivered = true));
-    await until(() => connect !== undefined);
+    await eventually(() => connect !== undefined);
     await new Promise((r) => setTimeout(r, 10));
     expect(delivered).toBe(false);
     connect();
     await starting;
-    await until(() => delivered);
+    await eventually(() => delivered);
     await log.close();
   });
 
@@ -234,7 +226,7 @@ describe('StatusLog', () => {
     const started = Date.now();
     await log.close();
     expect(Date.now() - started).toBeGreaterThanOrEqual(OPTIONS.shutdownTimeoutMs - 5);
-    expect(messages(errors)).toEqual([
+    expect(logged(errors)).toEqual([
       'Closing with 2 entries not yet stored: the store did not accept them within 200 ms (shutdownTimeoutMs).',
       'Releasing the watcher failed: listener gone',
       'Releasing the backend failed: pool ended twice',
@@ -261,7 +253,7 @@ describe('StatusLog', () => {
     log.subscribe((e) => void order.push(`deliver ${e.seq}`), {});
     await log.startDelivery([]);
     const stored = post(log, 'a');
-    await until(() => hold !== undefined);
+    await eventually(() => hold !== undefined);
     await new Promise((r) => setTimeout(r, 10));
     expect(order).toEqual(['journal 1']);
     hold!();
@@ -321,7 +313,7 @@ describe('StatusLog', () => {
       await log.flush();
       await backend.append([entry('elsewhere')]);
       backend.announce!(2);
-      await until(() => told.includes('call 2'));
+      await eventually(() => told.includes('call 2'));
       await log.flush();
       expect(answers).toEqual([]);
       expect(told).toEqual([
@@ -356,7 +348,7 @@ describe('StatusLog', () => {
       log.tell((i) => i.posted?.(entry('a')));
       log.tell((i) => i.posted?.(entry('b')));
       expect(told).toEqual(['a', 'b']);
-      expect(messages(errors)).toEqual(['An instrumentation of the bus threw: exporter gone']);
+      expect(logged(errors)).toEqual(['An instrumentation of the bus threw: exporter gone']);
     });
   });
 });

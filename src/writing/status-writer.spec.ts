@@ -3,6 +3,8 @@ import { InMemoryStatusBackend } from '../backends/in-memory-status.backend';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusBufferFullError } from '../errors/status-bus.errors';
 import { Queued, StatusWriter, StatusWriterSettings } from './status-writer';
+import { logged } from '../../test/support/logged';
+import { eventually } from '../../test/support/eventually';
 
 /**
  * A store across the network, as the writer sees one: each append is answered when the test
@@ -78,20 +80,10 @@ function enqueueAll(writer: StatusWriter, actions: string[]): StatusEntry[] {
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
-/** What a spied-on logger method was called with, message by message. */
-function messages(spy: jest.SpyInstance): string[] {
-  return spy.mock.calls.map((call: unknown[]) => String(call[0]));
-}
-
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!predicate()) throw new Error('condition not met');
-}
-
 /** Answers every append until `total` have been sent and none is waiting. */
 async function answerUntilSent(backend: RemoteBackend, total: number): Promise<void> {
   while (backend.sent.length < total || backend.waiting.length) {
-    await until(() => backend.waiting.length > 0);
+    await eventually(() => backend.waiting.length > 0);
     backend.answer();
   }
 }
@@ -141,7 +133,7 @@ describe('StatusWriter', () => {
       const { writer, handed } = writerOver(backend, { maxBatchSize: 2 });
       writer.start();
       enqueueAll(writer, names('e', 5));
-      await until(() => backend.waiting.length === 1);
+      await eventually(() => backend.waiting.length === 1);
       expect(writer.appending).toBe(true);
       await answerUntilSent(backend, 3);
       await writer.flushed();
@@ -158,7 +150,7 @@ describe('StatusWriter', () => {
       writer.start();
       enqueueAll(writer, names('e', 5));
 
-      await until(() => backend.waiting.length === 3);
+      await eventually(() => backend.waiting.length === 3);
       await new Promise((r) => setTimeout(r, 20));
       expect(backend.sent).toEqual([['e0'], ['e1'], ['e2']]);
       await answerUntilSent(backend, 5);
@@ -174,14 +166,14 @@ describe('StatusWriter', () => {
       const { writer } = writerOver(backend);
       writer.start();
       const stored = enqueueAll(writer, ['a', 'b']);
-      await until(() => writer.stats.failedAppends >= 1);
+      await eventually(() => writer.stats.failedAppends >= 1);
       expect(writer.error).toBe(down);
       await new Promise((r) => setTimeout(r, 2));
       expect(writer.failingForMs).toBeGreaterThan(0);
       expect(writer.failingForMs).toBeLessThan(60_000);
       await writer.flushed();
       expect(writer.stats.failedAppends).toBe(4);
-      expect(messages(warn)).toEqual([
+      expect(logged(warn)).toEqual([
         'Storing 2 entries failed (2 waiting), retrying in 10 ms: connection refused',
         'Storing 2 entries failed (2 waiting), retrying in 20 ms: connection refused',
         'Storing 2 entries failed (2 waiting), retrying in 35 ms: connection refused',
@@ -202,7 +194,7 @@ describe('StatusWriter', () => {
       backend.failures = [down];
       enqueueAll(writer, ['c']);
       await writer.flushed();
-      expect(messages(warn)).toEqual([
+      expect(logged(warn)).toEqual([
         'Storing 1 entries failed (1 waiting), retrying in 10 ms: connection refused',
       ]);
     });
@@ -213,7 +205,7 @@ describe('StatusWriter', () => {
       const { writer, handed } = writerOver(backend, { maxBatchSize: 1 });
       writer.start();
       const stored = enqueueAll(writer, ['a', 'b', 'c']);
-      await until(() => backend.waiting.length === 3);
+      await eventually(() => backend.waiting.length === 3);
       backend.answer(new Error('lost'));
       // Nothing is resent while the appends sent after the failed one are still on their way
       // (the backoff is 10 ms): they may yet be stored.
@@ -245,7 +237,7 @@ describe('StatusWriter', () => {
         failedAppends: 0,
         rejectedFull: 2000,
       });
-      expect(messages(error)).toEqual([
+      expect(logged(error)).toEqual([
         'Buffer full (2 entries waiting to be stored): 1 posts refused so far.',
         'Buffer full (2 entries waiting to be stored): 1000 posts refused so far.',
         'Buffer full (2 entries waiting to be stored): 2000 posts refused so far.',
@@ -273,10 +265,10 @@ describe('StatusWriter', () => {
       const { writer } = writerOver(backend, { maxBatchSize: 1, retryInitialMs: 60_000 });
       writer.start();
       enqueueAll(writer, ['a', 'b', 'c']);
-      await until(() => backend.waiting.length === 1);
+      await eventually(() => backend.waiting.length === 1);
       writer.stop();
       backend.answer();
-      await until(() => writer.stats.written === 1);
+      await eventually(() => writer.stats.written === 1);
       await new Promise((r) => setTimeout(r, 20));
       expect(backend.sent).toEqual([['a']]);
       expect(writer.buffered).toBe(2);
@@ -292,7 +284,7 @@ describe('StatusWriter', () => {
       const second = writerOver(failing, { retryInitialMs: 60_000 }).writer;
       second.start();
       enqueueAll(second, ['x']);
-      await until(() => second.stats.failedAppends === 1);
+      await eventually(() => second.stats.failedAppends === 1);
       second.stop();
       await new Promise((r) => setTimeout(r, 20));
       expect(failing.sent).toEqual([['x']]);
@@ -313,7 +305,7 @@ describe('StatusWriter', () => {
         await writer.flushed();
         expect(stored.map((e) => e.seq)).toEqual([1]);
         expect(error).toHaveBeenCalledTimes(1);
-        expect(messages(error)).toEqual(['Handling stored entries failed: file full']);
+        expect(logged(error)).toEqual(['Handling stored entries failed: file full']);
       }
     });
 
@@ -326,7 +318,7 @@ describe('StatusWriter', () => {
       );
       writer.start();
       const stored = enqueueAll(writer, ['a']);
-      await until(() => release !== undefined);
+      await eventually(() => release !== undefined);
       await new Promise((r) => setTimeout(r, 10));
       expect(stored).toEqual([]);
       expect(writer.stats.written).toBe(0);
@@ -364,13 +356,13 @@ describe('StatusWriter', () => {
       let all = false;
       void writer.flushed(1).then(() => (first = true));
       void writer.flushed().then(() => (all = true));
-      await until(() => backend.waiting.length === 1);
+      await eventually(() => backend.waiting.length === 1);
       backend.answer();
-      await until(() => first);
+      await eventually(() => first);
       expect(all).toBe(false);
-      await until(() => backend.waiting.length === 1);
+      await eventually(() => backend.waiting.length === 1);
       backend.answer();
-      await until(() => all);
+      await eventually(() => all);
     });
   });
 
@@ -420,7 +412,7 @@ describe('StatusWriter', () => {
       await new Promise((r) => setTimeout(r, 10));
       expect(stored).toEqual([]);
       finishes[0]!();
-      await until(() => stored.length === 1 && finishes.length === 2);
+      await eventually(() => stored.length === 1 && finishes.length === 2);
       expect(stored[0]!.seq).toBe(1);
       expect(next).toEqual([]);
       finishes[1]!();
@@ -454,7 +446,7 @@ describe('StatusWriter', () => {
         ['b', 2],
       ]);
       expect(writer.stats.failedAppends).toBe(2);
-      expect(messages(warn)).toEqual([
+      expect(logged(warn)).toEqual([
         'Storing 1 entries failed (1 waiting), retrying in 10 ms: refused',
         'Storing 2 entries failed (2 waiting), retrying in 20 ms: refused',
       ]);
@@ -464,7 +456,7 @@ describe('StatusWriter', () => {
       const { writer, handed } = writerOver(new InMemoryStatusBackend(), { maxBatchSize: 2 });
       await started(writer);
       const stored = enqueueAll(writer, names('e', 5));
-      await until(() => stored.length === 5);
+      await eventually(() => stored.length === 5);
       expect(handed).toEqual([[1, 2], [3, 4], [5]]);
     });
 

@@ -25,17 +25,7 @@ export async function startBusApp(
   return { app, bus: app.get(StatusBusService) };
 }
 
-/** Resolves when `predicate` holds, checking after every macrotask; fails after `timeoutMs`. */
-export async function eventually(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { eventually } from './eventually';
 
 /** Subscribes to `bus` and answers what the subscriber receives, as it arrives. */
 export async function record(bus: StatusBusService): Promise<StatusEntry[]> {
