@@ -1,6 +1,9 @@
 export { StatusBusModule } from './status-bus.module';
-export { StatusBusService, MAX_RECENT, SKIPPING_WINDOW_MS } from './status-bus.service';
-export type { StatusBusHealth, StatusBusHealthState, StatusBusStats } from './status-bus.service';
+export { StatusBusService } from './status-bus.service';
+export type { StatusBus } from './status-bus.interface';
+export { MAX_RECENT } from './log/status-query';
+export { SKIPPING_WINDOW_MS } from './log/status-health';
+export type { StatusBusHealth, StatusBusHealthState, StatusBusStats } from './log/status-health';
 export type { StatusInstrumentation } from './log/status-instrumentation';
 export type { StatusBusModuleOptions } from './status-bus-options.interface';
 export type { StatusRetentionOptions } from './retention/retention-options';

@@ -5,7 +5,8 @@ import { describeValue } from '../errors/describe-value';
 import { InvalidStatusQueryError } from '../errors/status-bus.errors';
 import { DELEGATION_OPTIONS } from './delegation-options';
 import type { ResolvedDelegationOptions } from './delegation-options';
-import { MAX_RECENT, StatusBusService } from '../status-bus.service';
+import { MAX_RECENT } from '../log/status-query';
+import { StatusBusService } from '../status-bus.service';
 import { CompletionReadModel } from './completion-read-model';
 
 /** The reference's answer to a delegation that comes right after a completion. */

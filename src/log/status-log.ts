@@ -3,12 +3,13 @@ import { StatusBackend, StopWatching } from '../backends/status-backend';
 import { StatusDispatcher } from '../delivery/status-dispatcher';
 import { StatusFeed } from '../delivery/status-feed';
 import { StatusSink } from '../delivery/status-sink';
-import { StatusSubscriber, SubscribeOptions } from '../delivery/status-subscriber';
-import type { SubscriberQueue } from '../delivery/subscriber-queue';
+import { StatusSubscriber, SubscribeOptions, Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusBusClosedError } from '../errors/status-bus.errors';
 import { withTimeout } from '../util/with-timeout';
+import { countStats, judgeHealth, StatusBusHealth, StatusBusStats } from './status-health';
 import { StatusInstrumentation } from './status-instrumentation';
+import { checkCallback, checkFilter } from './status-query';
 import type { StatusJournal } from './status-journal';
 import type { StatusLogOptions } from './status-log-options';
 import { Queued, StatusWriter } from '../writing/status-writer';
@@ -53,7 +54,7 @@ export class StatusLog {
   private readonly logger = new Logger('StatusBus');
 
   constructor(
-    private readonly options: StatusLogOptions,
+    readonly options: StatusLogOptions,
     readonly backend: StatusBackend,
     private readonly journal?: StatusJournal,
   ) {
@@ -105,6 +106,14 @@ export class StatusLog {
             )();
   }
 
+  /** Adds `instrumentation` to those told; returns a function that removes it. */
+  instrument(instrumentation: StatusInstrumentation): () => void {
+    this.instruments = [...this.instruments, instrumentation];
+    return () => {
+      this.instruments = this.instruments.filter((i) => i !== instrumentation);
+    };
+  }
+
   /** Tells every instrumentation; one that throws is logged once and never stops the log. */
   tell(call: (instrumentation: StatusInstrumentation) => void): void {
     for (const instrumentation of this.instruments) {
@@ -118,16 +127,39 @@ export class StatusLog {
     }
   }
 
+  /** Whether the log can do its work; `StatusBusService.health()` says how it judges. */
+  health(): StatusBusHealth {
+    return judgeHealth(this);
+  }
+
+  /** The counters of the writer, the feed, the dispatcher and the store's upkeep. */
+  stats(): StatusBusStats {
+    return countStats(this);
+  }
+
   /** Opens the store and starts writing; once, whoever asks first. */
   open(): Promise<void> {
     this.opening ??= this.openStore();
     return this.opening;
   }
 
-  /** Adds a subscriber of the application, with its own bounded queue. */
-  subscribe(callback: StatusSubscriber, options: SubscribeOptions): SubscriberQueue {
+  /**
+   * Adds a subscriber of the application, with its own bounded queue, once checked.
+   * @returns a function that removes it
+   */
+  subscribe(callback: StatusSubscriber, options: SubscribeOptions): Unsubscribe {
+    checkCallback(callback);
+    checkFilter(options);
     this.assertOpen('subscribe');
-    return this.dispatcher.add(callback, options);
+    const subscription = this.dispatcher.add(callback, options);
+    return async () => {
+      this.dispatcher.remove(subscription);
+    };
+  }
+
+  /** Removes every subscription of `callback`. */
+  unsubscribe(callback: StatusSubscriber): void {
+    this.dispatcher.remove(callback);
   }
 
   /**

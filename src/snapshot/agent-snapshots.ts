@@ -4,7 +4,8 @@ import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber } from '../delivery/status-subscriber';
 import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
 import type { ResolvedStatusBusOptions } from '../status-bus-options';
-import { MAX_RECENT, StatusBusService } from '../status-bus.service';
+import { MAX_RECENT } from '../log/status-query';
+import { StatusBusService } from '../status-bus.service';
 import type { AgentSnapshot, StatusSnapshots } from '../status-snapshots.interface';
 import { AgentSnapshotReadModel } from './agent-snapshot.read-model';
 
