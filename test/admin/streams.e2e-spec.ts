@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import {
   InMemoryStatusBackend,
+  STATUS_BACKEND,
   StatusBusService,
   StatusEntry,
   StatusEntryJson,
@@ -136,7 +137,7 @@ describe('event streams at the edge', () => {
 
   it('lets a slow client read every entry at its own pace, while a stalled one beside it is ended', async () => {
     await start({ streamStallMs: 3000 });
-    const backend = (bus as unknown as { backend: InMemoryStatusBackend }).backend;
+    const backend = app!.get<InMemoryStatusBackend>(STATUS_BACKEND);
     // Reads after a position come only from streams catching up: this instance's own appends
     // reach its feed without one.
     const readAfter = jest.spyOn(backend, 'readAfter');
@@ -266,7 +267,7 @@ describe('event streams at the edge', () => {
     bus.post('exec', 'quiet 1', 'ok', { roomId: 'quiet' });
     bus.post('exec', 'quiet 2', 'ok', { roomId: 'quiet' });
     await bus.flush();
-    const backend = (bus as unknown as { backend: InMemoryStatusBackend }).backend;
+    const backend = app!.get<InMemoryStatusBackend>(STATUS_BACKEND);
     const readAfter = jest.spyOn(backend, 'readAfter');
     const client = await SseClient.open(`${url}/status/stream?room_id=quiet`, {
       ...auth,

@@ -1,11 +1,9 @@
 import {
-  STATUS_BACKEND,
   StatusBufferFullError,
   StatusBusService,
   StatusEntryJson,
   StatusStoreTimeoutError,
 } from '../../src';
-import type { PostgresStatusBackend } from '../../src/postgres';
 import { startBusApp, BusApp } from '../support/bus-app';
 import { StoreConfig, storeOptions } from './model-store';
 
@@ -34,8 +32,6 @@ export interface ModelInstance {
   seen(): Promise<SeenEntry[]>;
   recent(n: number, roomId?: string): Promise<StatusEntryJson[]>;
   snapshot(): Promise<{ agentId: string; roomId: string; seq: number }[]>;
-  /** The backend pids of the listening and writing connections, on PostgreSQL, when connected. */
-  pids(): Promise<{ listener?: number; writer?: number }>;
   close(): Promise<void>;
 }
 
@@ -128,11 +124,6 @@ export class InlineInstance implements ModelInstance {
       roomId,
       seq,
     }));
-  }
-
-  async pids(): Promise<{ listener?: number; writer?: number }> {
-    const backend = this.app.app.get<Partial<PostgresStatusBackend>>(STATUS_BACKEND);
-    return { listener: backend.listener?.pid, writer: await backend.appendPid?.() };
   }
 
   close(): Promise<void> {

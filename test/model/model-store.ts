@@ -17,8 +17,7 @@ export interface StoredRow {
 }
 
 /** What each instance of a run is given for its store (JSON: it crosses to child processes). */
-export type StoreConfig =
-  { kind: 'postgres'; url: string } | { kind: 'redis'; url: string; connectionName: string };
+export type StoreConfig = { kind: 'postgres' | 'redis'; url: string; connectionName: string };
 
 export type Forgery = 'ahead' | 'next' | 'types' | 'position' | 'garbage';
 
@@ -77,8 +76,8 @@ export class PostgresModelStore implements ModelStore {
     return new PostgresModelStore(await createTestDatabase('model'));
   }
 
-  config(): StoreConfig {
-    return { kind: 'postgres', url: this.db.url };
+  config(instance: number): StoreConfig {
+    return { kind: 'postgres', url: this.db.url, connectionName: `model-${instance}` };
   }
 
   async rows(): Promise<StoredRow[]> {
@@ -91,15 +90,25 @@ export class PostgresModelStore implements ModelStore {
     return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
   }
 
-  async kill(instance: ModelInstance, _index: number, which: 'listener' | 'writer') {
-    const pid = (await instance.pids())[which];
+  /** The pids of the connections named `name`. */
+  private async connections(name: string): Promise<number[]> {
+    const rows = await this.db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = $2`,
+      [name, this.db.name],
+    );
+    return rows.map((r) => r.pid);
+  }
+
+  async kill(_instance: ModelInstance, index: number, which: 'listener' | 'writer') {
+    const name = `model-${index}-${which}`;
+    const [pid] = await this.connections(name);
     if (pid === undefined) return false;
     await this.db.query('SELECT pg_terminate_backend($1)', [pid]);
     if (which === 'listener') {
       // The listening connection comes back by itself, promptly.
       await eventually(async () => {
-        const listener = (await instance.pids()).listener;
-        return listener !== undefined && listener !== pid;
+        const now = await this.connections(name);
+        return now.length === 1 && now[0] !== pid;
       }, 10_000);
     }
     return true;
@@ -197,7 +206,14 @@ export function storeOptions(config: StoreConfig) {
   // listening connection that does not come back after a cut fails the run.
   const pollIntervalMs = 600_000;
   return config.kind === 'postgres'
-    ? { postgres: { url: config.url, migrationsRun: true, pollIntervalMs } }
+    ? {
+        postgres: {
+          url: config.url,
+          migrationsRun: true,
+          connectionName: config.connectionName,
+          pollIntervalMs,
+        },
+      }
     : {
         redis: {
           url: config.url,

@@ -50,7 +50,6 @@ export class ProcessInstance implements ModelInstance {
   recent = (n: number, roomId?: string) =>
     this.call<Awaited<ReturnType<ModelInstance['recent']>>>('recent', n, roomId);
   snapshot = () => this.call<Awaited<ReturnType<ModelInstance['snapshot']>>>('snapshot');
-  pids = () => this.call<Awaited<ReturnType<ModelInstance['pids']>>>('pids');
 
   async close(): Promise<void> {
     if (this.child.exitCode !== null) return;

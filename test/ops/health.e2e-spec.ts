@@ -4,7 +4,6 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { Client } from 'pg';
 import { SKIPPING_WINDOW_MS, StatusBusModule, StatusBusService } from '../../src';
 import { StatusBusHealthIndicator } from '../../src/health';
-import { PostgresStatusBackend } from '../../src/postgres';
 import { eventually, startBusApp } from '../support/bus-app';
 import { RestartablePostgres } from '../support/postgres-server';
 
@@ -66,7 +65,6 @@ describe('StatusBusHealthIndicator', () => {
     expect(await check()).toMatchObject({ httpStatus: 200, state: 'up', problems: [] });
 
     // The listening connection is cut and cannot come back: the poll covers.
-    const backend = (bus as unknown as { backend: PostgresStatusBackend }).backend;
     // From another database: a session cannot refuse connections to its own.
     const busUrl = new URL(server.url);
     const adminUrl = new URL(server.url);
@@ -75,7 +73,12 @@ describe('StatusBusHealthIndicator', () => {
     await admin.connect();
     const database = admin.escapeIdentifier(decodeURIComponent(busUrl.pathname.slice(1)));
     await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS false`);
-    await admin.query('SELECT pg_terminate_backend($1)', [backend.listener!.pid]);
+    const { rowCount } = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'nest-status-bus-listener' AND datname = $1`,
+      [decodeURIComponent(busUrl.pathname.slice(1))],
+    );
+    expect(rowCount).toBe(1);
     await eventually(async () => (await check()).state === 'degraded');
     expect(await check()).toMatchObject({
       httpStatus: 200,

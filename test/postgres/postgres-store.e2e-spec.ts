@@ -198,6 +198,27 @@ describe('the PostgreSQL store', () => {
     );
   });
 
+  it('names its connections after connectionName, and refuses a name PostgreSQL would not keep', async () => {
+    const { bus } = await start({ connectionName: 'billing-eu' });
+    await bus.postAsync('exec', 'named', 'ok');
+    const rows = await shared.db.query<{ application_name: string }>(
+      `SELECT application_name FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name LIKE 'billing-eu%'`,
+    );
+    expect(new Set(rows.map((r) => r.application_name))).toEqual(
+      new Set(['billing-eu', 'billing-eu-writer', 'billing-eu-listener']),
+    );
+    for (const connectionName of ['', 'x'.repeat(55), 'caf\u00e9', 42]) {
+      expect(
+        () => new PostgresStatusBackend({ url: shared.db.url, connectionName } as never),
+      ).toThrow(
+        new RegExp(
+          'StatusBusModule option postgres.connectionName must be 1 to 54 printable ASCII',
+        ),
+      );
+    }
+  });
+
   it('answers reads from the database, and two instances agree', async () => {
     const a = await start();
     const b = await start();
@@ -592,19 +613,28 @@ describe('the PostgreSQL store', () => {
 
   it('reconnects a LISTEN connection that was cut, and catches up without loss or duplicates', async () => {
     const a = await start({ pollIntervalMs: 60_000 });
-    const b = await start({ pollIntervalMs: 60_000 });
+    const b = await start({ pollIntervalMs: 60_000, connectionName: 'reconnecting' });
     const seen: number[] = [];
     await b.bus.subscribe((e) => {
       seen.push(e.seq!);
     });
-    const listener = b.app.get<PostgresStatusBackend>(STATUS_BACKEND).listener!;
+    const listeners = async () =>
+      (
+        await shared.db.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = 'reconnecting-listener'`,
+        )
+      ).map((r) => r.pid);
+    const [cut] = await listeners();
     await a.bus.postAsync('exec', 'before', 'ok');
     await eventually(() => seen.length === 1);
-    await shared.db.query('SELECT pg_terminate_backend($1)', [listener.pid]);
+    await shared.db.query('SELECT pg_terminate_backend($1)', [cut]);
     // Posted while B is not listening: its notifications are lost for good.
     for (let i = 0; i < 20; i++) a.bus.post('exec', `during${i}`, 'ok');
     await a.bus.flush();
-    await eventually(() => listener.reconnects >= 1 && seen.length === 21);
+    await eventually(async () => {
+      const now = await listeners();
+      return now.length === 1 && now[0] !== cut && seen.length === 21;
+    });
     await a.bus.postAsync('exec', 'after', 'ok');
     await eventually(() => seen.length === 22);
     const stored = await shared.db.query<{ seq: string }>(

@@ -18,14 +18,7 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
-import {
-  STATUS_BACKEND,
-  STATUS_POSTED,
-  StatusBusModule,
-  StatusBusService,
-  StatusEntry,
-} from '../../src';
-import { PostgresStatusBackend } from '../../src/postgres';
+import { STATUS_POSTED, StatusBusModule, StatusBusService, StatusEntry } from '../../src';
 import { RecordingVoiceChannel } from './recording-voice-channel';
 
 type Command =
@@ -134,12 +127,10 @@ async function main(): Promise<void> {
         await bus.flush();
         send({ type: 'steadied', posted, rss });
       } else if (command.type === 'report') {
-        const backend = app.get<PostgresStatusBackend>(STATUS_BACKEND);
         send({
           type: 'report',
           subscribed,
           events: app.get(EventRecorder).seqs,
-          reconnects: backend.listener?.reconnects ?? 0,
         });
       } else {
         await app.close();

@@ -84,7 +84,7 @@ export class PostgresNotificationListener {
   }
 
   private async open(): Promise<void> {
-    const client = new Client({ ...this.config, application_name: 'nest-status-bus-listener' });
+    const client = new Client(this.config);
     client.on('notification', (message) => {
       if (message.channel === this.channel) this.notified(message.payload ?? '');
     });

@@ -35,6 +35,14 @@ export interface PostgresStatusOptions {
    */
   channel?: string;
   /**
+   * What the bus's connections are called in `pg_stat_activity` (`application_name`): the pool
+   * it opens from `url` carries the name, its listening connection `<name>-listener` and its
+   * append connection `<name>-writer`, so that an operator tells apart the applications on one
+   * database. At most 54 printable ASCII characters.
+   * @default 'nest-status-bus'
+   */
+  connectionName?: string;
+  /**
    * Size of the pool the bus opens from `url`.
    * @default 4
    */

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { StatusEntry } from '../../entry/status-entry';
 import { timestampMillis } from '../../entry/status-timestamp';
 import { StatusBusConfigError } from '../../errors/status-bus.errors';
-import { positiveInteger } from '../../util/option-checks';
+import { describeValue } from '../../errors/describe-value';
+import { fail, positiveInteger } from '../../util/option-checks';
 import type { SqlPort } from '../sql-port';
 import { StatusBackend, StatusFilter, StatusMaintenance, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
@@ -62,6 +63,27 @@ function checkChannel(channel: unknown): void {
         `${MAX_IDENTIFIER_BYTES} bytes without NUL characters`,
     );
   }
+}
+
+/**
+ * The longest `connectionName`: PostgreSQL keeps 63 bytes of `application_name`, and the
+ * listening connection adds `-listener`.
+ */
+const MAX_CONNECTION_NAME = MAX_IDENTIFIER_BYTES - '-listener'.length;
+
+/** The connection name, checked: printable ASCII, as PostgreSQL shows anything else as `?`. */
+function checkConnectionName(name: unknown): string {
+  if (name === undefined) return 'nest-status-bus';
+  if (
+    typeof name !== 'string' ||
+    !new RegExp(`^[\x20-\x7e]{1,${MAX_CONNECTION_NAME}}$`).test(name)
+  ) {
+    fail(
+      'postgres.connectionName',
+      `must be 1 to ${MAX_CONNECTION_NAME} printable ASCII characters, got ${describeValue(name)}`,
+    );
+  }
+  return name;
 }
 
 /** Whether an append failed for want of a partition for some of its positions. */
@@ -131,6 +153,8 @@ export class PostgresStatusBackend extends StatusBackend {
   /** The last entry of the latest append sent and not yet answered, and when its batch was made. */
   private pendingLast: { id: string; since: number; done: Promise<unknown> } | undefined;
   private ownsDataSource = false;
+  /** What the bus's connections are called in `pg_stat_activity`. */
+  private readonly connectionName: string;
   private readonly logger = new Logger('StatusBus');
 
   /** The partitions of the log, kept by this instance (one at a time among instances). */
@@ -147,6 +171,7 @@ export class PostgresStatusBackend extends StatusBackend {
   ) {
     super();
     if (options.channel !== undefined) checkChannel(options.channel);
+    this.connectionName = checkConnectionName(options.connectionName);
     positiveInteger('postgres.partitionSize', options.partitionSize, 1);
     if (!options.url === !options.dataSource) {
       throw new StatusBusConfigError(
@@ -165,7 +190,7 @@ export class PostgresStatusBackend extends StatusBackend {
         type: 'postgres',
         url: this.options.url,
         poolSize: this.options.poolSize ?? 4,
-        applicationName: 'nest-status-bus',
+        applicationName: this.connectionName,
       });
       this.ownsDataSource = true;
       await this.dataSource.initialize();
@@ -308,10 +333,7 @@ export class PostgresStatusBackend extends StatusBackend {
 
   private appendConnection(): Promise<Client> {
     if (this.appending) return this.appending;
-    const client = new Client({
-      ...this.clientConfig(),
-      application_name: 'nest-status-bus-writer',
-    });
+    const client = new Client(this.clientConfig('writer'));
     const connected = client.connect().then(
       () => client,
       (err: unknown) => {
@@ -326,12 +348,6 @@ export class PostgresStatusBackend extends StatusBackend {
     client.on('end', broken);
     this.appending = connected;
     return connected;
-  }
-
-  /** The backend pid of the append connection, for fault tests that cut it. */
-  async appendPid(): Promise<number | undefined> {
-    const client = await this.appending?.catch(() => undefined);
-    return (client as unknown as { processID?: number } | undefined)?.processID;
   }
 
   /**
@@ -435,7 +451,7 @@ export class PostgresStatusBackend extends StatusBackend {
 
   override async watch(onAppended: (position?: number) => void): Promise<StopWatching> {
     const listener = new PostgresNotificationListener(
-      this.clientConfig(),
+      this.clientConfig('listener'),
       this.channel,
       onAppended,
       this.options.healthCheckIntervalMs ?? 10_000,
@@ -444,18 +460,18 @@ export class PostgresStatusBackend extends StatusBackend {
     // Covers notifications that never arrive (a listener reconnecting, a proxy in between).
     const poll = setInterval(() => onAppended(), this.options.pollIntervalMs ?? 1000);
     poll.unref();
-    this.listener = listener;
+    this.listening = () => listener.listening;
     return async () => {
       clearInterval(poll);
       await listener.stop();
     };
   }
 
-  /** The listening connection. @internal exposed for fault tests */
-  listener: PostgresNotificationListener | undefined;
+  /** Whether the listening connection listens now; set by `watch`. */
+  private listening = () => false;
 
   override get watching(): boolean {
-    return this.listener?.listening ?? false;
+    return this.listening();
   }
 
   override async close(): Promise<void> {
@@ -497,9 +513,9 @@ export class PostgresStatusBackend extends StatusBackend {
     return pool as Pool;
   }
 
-  /** Connection settings for the bus's dedicated connections, taken from the pool. */
-  private clientConfig(): ClientConfig {
-    return { ...this.pool().options, application_name: 'nest-status-bus-listener' };
+  /** Connection settings for one of the bus's dedicated connections, taken from the pool. */
+  private clientConfig(role: 'listener' | 'writer'): ClientConfig {
+    return { ...this.pool().options, application_name: `${this.connectionName}-${role}` };
   }
 
   /** Runs the bus's own migrations on a short-lived data source with the same connection. */
