@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The append of 1764000000000, with or without the room column. */
-export function appendFunction(withRoom: boolean): string {
+function appendFunction(withRoom: boolean): string {
   const room = withRoom ? ', room_id' : '';
   const roomValue = withRoom ? `, COALESCE(r.room_id, 'default')` : '';
   const roomColumn = withRoom ? ', room_id text' : '';

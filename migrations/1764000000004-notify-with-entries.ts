@@ -1,8 +1,35 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { appendFunction } from './1764000000002-add-rooms';
 
-/** The append as this migration defines it; later migrations restore it when reverted. */
-export const NOTIFY_WITH_ENTRIES_APPEND = `
+/** The append as 1764000000002 left it, which `down` restores. */
+const ROOMS_APPEND = `
+    CREATE OR REPLACE FUNCTION status_bus_append(batch json)
+      RETURNS TABLE (entry_id uuid, seq bigint)
+      LANGUAGE plpgsql AS $$
+    DECLARE
+      inserted bigint;
+    BEGIN
+      PERFORM pg_advisory_xact_lock(4107206218151937171);
+      RETURN QUERY
+        WITH added AS (
+          INSERT INTO status_bus_entries AS e (entry_id, ts, agent_id, action, status, detail, metadata, room_id)
+          SELECT r.entry_id, r.ts, r.agent_id, r.action, r.status, r.detail, r.metadata, COALESCE(r.room_id, 'default')
+            FROM ROWS FROM (json_to_recordset(batch) AS (
+                   entry_id uuid, ts timestamptz, agent_id text, action text,
+                   status text, detail text, metadata jsonb, room_id text))
+                 WITH ORDINALITY AS r (entry_id, ts, agent_id, action, status, detail, metadata, room_id, ord)
+           ORDER BY r.ord
+          ON CONFLICT ON CONSTRAINT status_bus_entries_entry_id_key DO NOTHING
+          RETURNING e.entry_id, e.seq
+        )
+        SELECT added.entry_id, added.seq FROM added;
+      GET DIAGNOSTICS inserted = ROW_COUNT;
+      IF inserted > 0 THEN
+        PERFORM pg_notify('status_bus', currval(pg_get_serial_sequence('status_bus_entries', 'seq'))::text);
+      END IF;
+    END $$`;
+
+/** The append as this migration defines it; the next migration restores a copy of it when reverted. */
+const NOTIFY_WITH_ENTRIES_APPEND = `
       CREATE OR REPLACE FUNCTION status_bus_append(batch json)
         RETURNS TABLE (entry_id uuid, seq bigint)
         LANGUAGE plpgsql AS $$
@@ -72,6 +99,6 @@ export class NotifyWithEntries1764000000004 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(appendFunction(true));
+    await queryRunner.query(ROOMS_APPEND);
   }
 }

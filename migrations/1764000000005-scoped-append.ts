@@ -1,8 +1,55 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { NOTIFY_WITH_ENTRIES_APPEND } from './1764000000004-notify-with-entries';
 
-/** The append as this migration defines it; later migrations restore it when reverted. */
-export const SCOPED_APPEND = `
+/** The append as 1764000000004 left it, which `down` restores. */
+const NOTIFY_WITH_ENTRIES_APPEND = `
+      CREATE OR REPLACE FUNCTION status_bus_append(batch json)
+        RETURNS TABLE (entry_id uuid, seq bigint)
+        LANGUAGE plpgsql AS $$
+      DECLARE
+        inserted bigint;
+        last_seq bigint;
+        message text;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(4107206218151937171);
+        RETURN QUERY
+          WITH added AS (
+            INSERT INTO status_bus_entries AS e (entry_id, ts, agent_id, action, status, detail, metadata, room_id)
+            SELECT r.entry_id, r.ts, r.agent_id, r.action, r.status, r.detail, r.metadata, COALESCE(r.room_id, 'default')
+              FROM ROWS FROM (json_to_recordset(batch) AS (
+                     entry_id uuid, ts timestamptz, agent_id text, action text,
+                     status text, detail text, metadata jsonb, room_id text))
+                   WITH ORDINALITY AS r (entry_id, ts, agent_id, action, status, detail, metadata, room_id, ord)
+             ORDER BY r.ord
+            ON CONFLICT ON CONSTRAINT status_bus_entries_entry_id_key DO NOTHING
+            RETURNING e.entry_id, e.seq
+          )
+          SELECT added.entry_id, added.seq FROM added;
+        GET DIAGNOSTICS inserted = ROW_COUNT;
+        IF inserted = 0 THEN
+          RETURN;
+        END IF;
+        last_seq := currval(pg_get_serial_sequence('status_bus_entries', 'seq'));
+        -- Positions come one after another within an append, except where an entry already
+        -- stored (a retried append) took one and was skipped: the range then holds fewer of this
+        -- append's entries than it inserted, and listeners read the rest.
+        IF inserted <= 32 THEN
+          SELECT json_agg(json_build_object(
+                   'seq', e.seq, 'entry_id', e.entry_id,
+                   'ts', to_char(e.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+                   'agent_id', e.agent_id, 'action', e.action, 'status', e.status,
+                   'detail', e.detail, 'metadata', e.metadata, 'room_id', e.room_id)
+                 ORDER BY e.seq)::text
+            INTO message
+            FROM status_bus_entries e WHERE e.seq > last_seq - inserted AND e.seq <= last_seq;
+        END IF;
+        IF message IS NULL OR octet_length(message) >= 8000 THEN
+          message := last_seq::text;
+        END IF;
+        PERFORM pg_notify('status_bus', message);
+      END $$`;
+
+/** The append as this migration defines it; the next migration restores a copy of it when reverted. */
+const SCOPED_APPEND = `
       CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid, channel text)
         RETURNS TABLE (entry_id uuid, seq bigint)
         LANGUAGE plpgsql AS $$

@@ -1,5 +1,38 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { SCOPED_APPEND } from './1764000000005-scoped-append';
+
+/** The append as 1764000000005 left it, which `down` restores. */
+const SCOPED_APPEND = `
+      CREATE OR REPLACE FUNCTION status_bus_append(batch json, after_entry uuid, channel text)
+        RETURNS TABLE (entry_id uuid, seq bigint)
+        LANGUAGE plpgsql AS $$
+      DECLARE
+        inserted bigint;
+      BEGIN
+        IF after_entry IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM status_bus_entries e WHERE e.entry_id = after_entry) THEN
+          RAISE EXCEPTION 'status_bus_append: the batch before this one (ending with %) is not stored', after_entry
+            USING ERRCODE = 'P0001';
+        END IF;
+        -- 1937072450 is 'sBuS'; the second key is the table this call resolves to.
+        PERFORM pg_advisory_xact_lock(1937072450, 'status_bus_entries'::regclass::oid::int);
+        RETURN QUERY
+          WITH added AS (
+            INSERT INTO status_bus_entries AS e (entry_id, ts, agent_id, action, status, detail, metadata, room_id)
+            SELECT r.entry_id, r.ts, r.agent_id, r.action, r.status, r.detail, r.metadata, COALESCE(r.room_id, 'default')
+              FROM ROWS FROM (json_to_recordset(batch) AS (
+                     entry_id uuid, ts timestamptz, agent_id text, action text,
+                     status text, detail text, metadata jsonb, room_id text))
+                   WITH ORDINALITY AS r (entry_id, ts, agent_id, action, status, detail, metadata, room_id, ord)
+             ORDER BY r.ord
+            ON CONFLICT ON CONSTRAINT status_bus_entries_entry_id_key DO NOTHING
+            RETURNING e.entry_id, e.seq
+          )
+          SELECT added.entry_id, added.seq FROM added;
+        GET DIAGNOSTICS inserted = ROW_COUNT;
+        IF inserted > 0 THEN
+          PERFORM pg_notify(channel, currval(pg_get_serial_sequence('status_bus_entries', 'seq'))::text);
+        END IF;
+      END $$`;
 
 /** The non-unique indexes of the log, by name: the same on the plain and the partitioned table. */
 const INDEXES: readonly [string, string][] = [
@@ -74,7 +107,7 @@ const ADD = `
  * What an append does before it stores anything, given \`after_entry\` and \`since\` (below): sets
  * \`low\`, refuses a batch whose predecessor is not stored, and takes the lock that orders appends.
  */
-export const APPEND_PRELUDE = `
+const APPEND_PRELUDE = `
     low := COALESCE((SELECT p.seq FROM status_bus_positions p
                       WHERE p.at <= since - interval '10 minutes' ORDER BY p.at DESC LIMIT 1), 0);
     IF after_entry IS NOT NULL

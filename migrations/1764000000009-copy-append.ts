@@ -1,5 +1,20 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_PRELUDE } from './1764000000008-partition-entries';
+
+/**
+ * What an append does before it stores anything, as 1764000000008 wrote it for `status_bus_append`:
+ * sets `low`, refuses a batch whose predecessor is not stored, and takes the lock that orders
+ * appends.
+ */
+const APPEND_PRELUDE = `
+    low := COALESCE((SELECT p.seq FROM status_bus_positions p
+                      WHERE p.at <= since - interval '10 minutes' ORDER BY p.at DESC LIMIT 1), 0);
+    IF after_entry IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM status_bus_entries e WHERE e.entry_id = after_entry AND e.seq > low) THEN
+      RAISE EXCEPTION 'status_bus_append: the batch before this one (ending with %) is not stored', after_entry
+        USING ERRCODE = 'P0001';
+    END IF;
+    -- 1937072450 is 'sBuS'; the second key is the table this call resolves to.
+    PERFORM pg_advisory_xact_lock(1937072450, 'status_bus_entries'::regclass::oid::int);`;
 
 /**
  * The first statement of an append made with COPY, in the transaction that holds it. It does what

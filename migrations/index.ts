@@ -9,6 +9,7 @@ import { VoiceSessions1764000000006 } from './1764000000006-voice-sessions';
 import { A2aTasks1764000000007 } from './1764000000007-a2a-tasks';
 import { PartitionEntries1764000000008 } from './1764000000008-partition-entries';
 import { CopyAppend1764000000009 } from './1764000000009-copy-append';
+import { SchemaVersion1764000000010 } from './1764000000010-schema-version';
 
 /**
  * The migrations of the status log, oldest first. Run them with `npx nest-status-bus migrate`,
@@ -27,6 +28,7 @@ export const STATUS_BUS_MIGRATIONS: (new () => MigrationInterface)[] = [
   A2aTasks1764000000007,
   PartitionEntries1764000000008,
   CopyAppend1764000000009,
+  SchemaVersion1764000000010,
 ];
 
 /** The table in which the module records which of its migrations have run. */

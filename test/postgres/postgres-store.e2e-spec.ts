@@ -43,6 +43,7 @@ describe('the PostgreSQL store', () => {
       'A2aTasks1764000000007',
       'PartitionEntries1764000000008',
       'CopyAppend1764000000009',
+      'SchemaVersion1764000000010',
     ]);
     const indexes = await shared.db.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'status_bus_entries' ORDER BY indexname`,
@@ -475,20 +476,33 @@ describe('the PostgreSQL store', () => {
     expect(await before()).toBe('2');
   });
 
-  // Before the COPY append (the release before), and before partitions (the one before that).
-  it.each(['CopyAppend1764000000009', 'PartitionEntries1764000000008'])(
-    'appends as earlier releases did until the last migration has run (schema before %s)',
+  // The release before this one ran on a schema without its version; older ones, on a log
+  // not yet partitioned.
+  it.each(['SchemaVersion1764000000010', 'PartitionEntries1764000000008'])(
+    'refuses a schema older than its upgrade window (before %s), naming what to run, and keeps what it holds',
     async (migration) => {
-      await (await migratedDataSource(shared.db.url, migrationsBefore(migration))).destroy();
-      const { bus } = await start({ migrationsRun: false });
-      const posted = await Promise.all(
-        ['a', 'b'].map((action) => bus.postAsync('exec', action, 'ok')),
+      const older = await migratedDataSource(shared.db.url, migrationsBefore(migration));
+      // An entry the release before stored; a partitioned log first needs a partition for it.
+      const [{ partitioned }] = await older.query(
+        `SELECT to_regprocedure('status_bus_entries_add(bigint, int)') IS NOT NULL AS partitioned`,
       );
-      expect(await bus.recent(2)).toEqual(posted);
-      const [copying] = await shared.db.query<{ f: string | null }>(
-        `SELECT to_regprocedure('status_bus_append_begin(uuid[], uuid, timestamptz)')::text AS f`,
+      if (partitioned) await older.query('SELECT status_bus_entries_add(1000, 1)');
+      await older.query(
+        `INSERT INTO status_bus_entries (entry_id, ts, agent_id, action, status, detail)
+         VALUES ('0190f3a0-0000-7000-8000-000000000001', now(), 'exec', 'kept', 'ok', '')`,
       );
-      expect(copying!.f).toBeNull();
+      await older.destroy();
+      await expect(start({ migrationsRun: false })).rejects.toThrow(
+        'Run the migrations (DATABASE_URL=... npx nest-status-bus migrate), or set ' +
+          'postgres.migrationsRun: true. (Schema version none; this release needs ' +
+          '1764000000010 or later.)',
+      );
+      const { bus } = await start({ migrationsRun: true });
+      await bus.postAsync('exec', 'after', 'ok');
+      expect((await bus.recent()).map((e) => [e.seq, e.action])).toEqual([
+        [1, 'kept'],
+        [2, 'after'],
+      ]);
     },
   );
 

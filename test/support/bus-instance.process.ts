@@ -11,6 +11,7 @@
  *                                               @OnEvent handler have seen
  *   parent → { type: 'close' }                  closes the app (flushing) and exits
  *
+ * With STATUS_BUS_SOURCE, the bus comes from those sources (a directory holding `src/`'s files).
  * With STATUS_BUS_VOICE_SESSION, the instance's voice channel has that session in the room
  * `default`, leased for STATUS_BUS_VOICE_LEASE_MS.
  */
@@ -18,8 +19,16 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
-import { STATUS_POSTED, StatusBusModule, StatusBusService, StatusEntry } from '../../src';
+import type * as Bus from '../../src';
+import type { StatusEntry } from '../../src';
 import { RecordingVoiceChannel } from './recording-voice-channel';
+
+// The bus under test: this tree's, or another release's sources (STATUS_BUS_SOURCE: the
+// upgrade test runs the release before beside this one).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { STATUS_POSTED, StatusBusModule, StatusBusService } = require(
+  process.env.STATUS_BUS_SOURCE ?? '../../src',
+) as typeof Bus;
 
 type Command =
   | { type: 'post'; count: number; prefix: string; paceMs?: number; unawaited?: boolean }

@@ -18,10 +18,16 @@ import { COLUMNS, COPY_ENTRIES, copyRows, EntryRow, toEntry } from './postgres-e
 import { PostgresNotificationListener } from './postgres-notification-listener';
 import { PostgresStatusOptions } from './postgres-status-options.interface';
 
-/** The append, on the plain log (before its last migration) and on the partitioned one. */
-const APPEND = 'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text)';
-const APPEND_SINCE =
+/** The append of a batch some of whose entries may be stored already (it skips them). */
+const APPEND =
   'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text, $4::timestamptz)';
+
+/**
+ * The oldest schema this release runs on (`status_bus_schema_version()`), the start of its
+ * upgrade window: the previous release runs on this release's schema too, so instances are
+ * upgraded one at a time once the migrations have run (docs/operations.md).
+ */
+export const OLDEST_SCHEMA = 1764000000010;
 
 /** Positions of a batch's entries, as the append answers them. */
 type Stored = { entry_id: string; seq: string | number }[];
@@ -129,8 +135,8 @@ export function defaultChannel(schema: string): string {
  *
  * Appends take an advisory lock on the table, which serialises writers, store the batch, and
  * notify the bus's channel with the newest position: by COPY, in a transaction of its own
- * (`status_bus_append_begin`, COPY, `status_bus_append_end`), or, before that migration ran or
- * for a batch some of whose entries are already stored, in one call of `status_bus_append`.
+ * (`status_bus_append_begin`, COPY, `status_bus_append_end`), or, for a batch some of whose
+ * entries are already stored, in one call of `status_bus_append`.
  * Each instance listens on a dedicated connection, reads the table from its own position when
  * told, and polls as a fallback.
  */
@@ -146,10 +152,6 @@ export class PostgresStatusBackend extends StatusBackend {
   private appending: Promise<Client> | undefined;
   /** The notification channel of this bus, known once open. */
   private channel = '';
-  /** Whether the append is told when its batch was made (the partitioned log's append). */
-  private windowed = false;
-  /** Whether batches are stored by COPY (once its migration ran). */
-  private copying = false;
   /** The last entry of the latest append sent and not yet answered, and when its batch was made. */
   private pendingLast: { id: string; since: number; done: Promise<unknown> } | undefined;
   private ownsDataSource = false;
@@ -253,9 +255,7 @@ export class PostgresStatusBackend extends StatusBackend {
     // entry of either was made.
     const since = new Date(Math.min(earliest, before?.since ?? Infinity)).toISOString();
     const result = this.appendConnection().then((connection) =>
-      this.copying
-        ? this.copyBatch(connection, entries, after, since)
-        : this.insertBatch(connection, entries, after, since),
+      this.copyBatch(connection, entries, after, since),
     );
     const pending = {
       id: entries[entries.length - 1]!.id,
@@ -288,10 +288,8 @@ export class PostgresStatusBackend extends StatusBackend {
         room_id: e.roomId,
       })),
     );
-    const [sql, params] = this.windowed
-      ? [APPEND_SINCE, [batch, after, this.channel, since]]
-      : [APPEND, [batch, after, this.channel]];
-    return (await connection.query<{ entry_id: string; seq: string }>(sql, params)).rows;
+    const params = [batch, after, this.channel, since];
+    return (await connection.query<{ entry_id: string; seq: string }>(APPEND, params)).rows;
   }
 
   /**
@@ -534,26 +532,25 @@ export class PostgresStatusBackend extends StatusBackend {
   }
 
   /**
-   * Checks the schema, and whether the log is partitioned yet: until its last migration has run,
-   * the bus appends to the plain table as the release before did.
+   * Checks that the schema is one this release runs on, by its version: one read, of a
+   * function the migrations keep (`status_bus_schema_version()`, missing before 1764000000010).
    */
   private async assertSchema(): Promise<void> {
-    const rows = await this.query<{ ok: boolean; partitioned: boolean; copying: boolean }>(
-      `SELECT to_regclass('status_bus_entries') IS NOT NULL
-          AND to_regprocedure('status_bus_append(json, uuid, text)') IS NOT NULL
-          AND to_regclass('status_bus_voice_sessions') IS NOT NULL
-          AND to_regclass('status_bus_a2a_tasks') IS NOT NULL AS ok,
-              to_regprocedure('status_bus_append(json, uuid, text, timestamptz)') IS NOT NULL
-                AS partitioned,
-              to_regprocedure('status_bus_append_begin(uuid[], uuid, timestamptz)') IS NOT NULL
-                AS copying`,
-    );
-    this.windowed = rows[0]?.partitioned ?? false;
-    this.copying = this.windowed && (rows[0]?.copying ?? false);
-    if (!rows[0]?.ok) {
+    let version = 0;
+    try {
+      // Not prepared: on an older schema the statement fails, and is not kept.
+      const { rows } = await this.pool().query<{ version: string }>(
+        'SELECT status_bus_schema_version() AS version',
+      );
+      version = Number(rows[0]!.version);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42883') throw err; // undefined_function
+    }
+    if (version < OLDEST_SCHEMA) {
       throw new StatusBusConfigError(
         'The status_bus_entries table is missing or not up to date. Run the migrations ' +
-          '(DATABASE_URL=... npx nest-status-bus migrate), or set postgres.migrationsRun: true.',
+          '(DATABASE_URL=... npx nest-status-bus migrate), or set postgres.migrationsRun: true. ' +
+          `(Schema version ${version || 'none'}; this release needs ${OLDEST_SCHEMA} or later.)`,
       );
     }
   }
