@@ -1,8 +1,10 @@
+// The root entry holds the core and the features every application may wire; the parts that
+// need packages of their own have entries of their own (`nest-status-bus/postgres`, `/redis`,
+// `/admin`, `/testing`, `/a2a`, …), and nothing is exported from two entries.
 export { StatusBusModule } from './status-bus.module';
 export { StatusBusService } from './status-bus.service';
 export type { StatusBus } from './status-bus.interface';
 export { MAX_RECENT } from './log/status-query';
-export { SKIPPING_WINDOW_MS } from './log/status-health';
 export type { StatusBusHealth, StatusBusHealthState, StatusBusStats } from './log/status-health';
 export type { StatusInstrumentation } from './log/status-instrumentation';
 export type { StatusBusModuleOptions } from './status-bus-options.interface';
@@ -22,7 +24,7 @@ export type { StatusLevel } from './entry/status-level';
 export { DEFAULT_ENTRY_LIMITS } from './entry/status-entry-limits';
 export type { StatusEntryLimits } from './entry/status-entry-limits';
 export { formatRecentText, formatSummary } from './entry/status-text.format';
-export { StatusBackend, matchesFilter } from './backends/status-backend';
+export { StatusBackend } from './backends/status-backend';
 export type { StatusFilter, StatusMaintenance, StopWatching } from './backends/status-backend';
 export { InMemoryStatusBackend, DEFAULT_MAX_ENTRIES } from './backends/in-memory-status.backend';
 export type { StatusSubscriber, SubscribeOptions, Unsubscribe } from './delivery/status-subscriber';
@@ -37,15 +39,11 @@ export {
   StatusResumePointLostError,
   StatusStoreUnavailableError,
 } from './errors/status-bus.errors';
-// The PostgreSQL backend and the embedded server need pg and typeorm: `nest-status-bus/postgres`.
-export type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
-export { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../migrations';
 export { StatusPostedEvent } from './cqrs/status-posted.event';
 export { VOICE_CHANNEL } from './voice/voice-channel.interface';
 export { VoiceStore, InMemoryVoiceStore } from './voice/voice-store';
-export { PostgresVoiceStore } from './voice/postgres-voice.store';
 export { RedisVoiceStore } from './voice/redis-voice.store';
-export type { SqlPort, SqlRunner } from './backends/sql-port';
+export type { SqlPort } from './backends/sql-port';
 export type { ScriptPort } from './backends/script-port';
 export type {
   HeardOutcome,
@@ -57,7 +55,6 @@ export type { VoiceInjectionOptions } from './voice/voice-injection-options.inte
 export type { VoicePolicy, VoiceRule } from './voice/voice-policy';
 export { InjectVoiceUpdateCommand } from './voice/inject-voice-update.command';
 export type { VoiceInjectionResult } from './voice/inject-voice-update.command';
-export { VoiceInjectionSaga } from './voice/voice-injection.saga';
 export {
   DelegationGuardService,
   DELEGATION_REFUSED_MESSAGE,
@@ -65,18 +62,6 @@ export {
 export type { DelegationCheck, DelegationDecision } from './delegation/delegation-guard.service';
 export type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
 export { DEFAULT_ROOM_ID } from './entry/status-room';
-export type { StatusAdminOptions } from './admin/status-admin-options.interface';
-// The admin API's OpenAPI body classes carry @nestjs/swagger decorators: `nest-status-bus/admin`.
-export type { StatusBusDefinitionExtras } from './status-bus.module-definition';
-export { setupStatusAdminOpenApi } from './admin/status-admin.openapi';
-export { STATUS_BACKEND_CONFORMANCE } from './testing/status-backend.conformance';
-export type {
-  StatusBackendConformanceCase,
-  StatusBackendUnderTest,
-} from './testing/status-backend.conformance';
-export { ManualClock } from './testing/manual-clock';
-export { StatusBusTestKit } from './testing/status-bus-test-kit';
-export { StatusBusTestingModule } from './testing/status-bus-testing.module';
 export type { AgentSnapshot } from './snapshot/agent-snapshot';
 export { createReadProgressTool } from './snapshot/read-progress.tool';
 export type {

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../src';
+import { ManualClock } from '../src/testing';
 import { startBusApp } from './support/bus-app';
 
 const DAY = 86_400_000;

@@ -1,13 +1,8 @@
 import { Test } from '@nestjs/testing';
 import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
 import { ScriptedRealtimeTransport } from '@openai/agents-realtime/testing';
-import {
-  createReadProgressTool,
-  ManualClock,
-  StatusBusService,
-  StatusBusTestingModule,
-  StatusStoreUnavailableError,
-} from '../src';
+import { createReadProgressTool, StatusBusService, StatusStoreUnavailableError } from '../src';
+import { ManualClock, StatusBusTestingModule } from '../src/testing';
 import { eventually } from './support/bus-app';
 import { sharedDatabase } from './support/shared-database';
 

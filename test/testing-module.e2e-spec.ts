@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import {
-  DelegationGuardService,
-  ManualClock,
-  StatusBusService,
-  StatusBusTestingModule,
-  StatusBusTestKit,
-} from '../src';
+import { DelegationGuardService, StatusBusService } from '../src';
+import { ManualClock, StatusBusTestingModule, StatusBusTestKit } from '../src/testing';
 
 @Injectable()
 class ExecAgent {

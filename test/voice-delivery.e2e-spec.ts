@@ -3,15 +3,13 @@ import { CqrsModule, EventBus } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
 import {
   InMemoryVoiceStore,
-  ManualClock,
   StatusBusModuleOptions,
   StatusBusService,
-  StatusBusTestingModule,
-  StatusBusTestKit,
   StatusEntry,
   StatusPostedEvent,
   VoiceChannel,
 } from '../src';
+import { ManualClock, StatusBusTestingModule, StatusBusTestKit } from '../src/testing';
 import { eventually } from './support/bus-app';
 import { sharedDatabase } from './support/shared-database';
 import { RecordingVoiceChannel } from './support/recording-voice-channel';

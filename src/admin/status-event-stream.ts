@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { matchesFilter, StatusFilter } from '../backends/status-backend';
+import { StatusFilter } from '../backends/status-backend';
 import { Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusResumePointLostError } from '../errors/status-bus.errors';
@@ -234,7 +234,7 @@ export class StatusEventStream {
       // Filtered again here: a backend may ignore the filter (it is an optimisation there).
       for (const entry of page) {
         if (this.mode !== 'replay' || this.closed) return;
-        if (matchesFilter(entry, filter)) this.send(entry);
+        if (entry.matches(filter)) this.send(entry);
       }
       if (page.length < PAGE) return;
       // Past what was sent, so that a page of entries the filter skips is not read again.

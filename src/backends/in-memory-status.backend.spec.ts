@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusLevel } from '../entry/status-level';
 import { InMemoryStatusBackend } from './in-memory-status.backend';
-import { matchesFilter, StatusFilter } from './status-backend';
+import { StatusFilter } from './status-backend';
 
 const agent = fc.constantFrom('exec', 'voice', 'system');
 const status = fc.constantFrom<StatusLevel>('ok', 'failed', 'info', 'completed');
@@ -37,7 +37,7 @@ describe('InMemoryStatusBackend', () => {
             kept.push(...stored);
             const window = kept.slice(-maxEntries);
             for (const [f, n, after] of reads) {
-              const matching = window.filter((e) => matchesFilter(e, f));
+              const matching = window.filter((e) => e.matches(f));
               expect(await backend.recent(n, f)).toEqual(matching.slice(-n));
               expect(await backend.readAfter(after, n, f)).toEqual(
                 matching.filter((e) => e.seq! > after).slice(0, n),

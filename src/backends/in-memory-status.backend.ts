@@ -1,7 +1,7 @@
 import { StatusEntry } from '../entry/status-entry';
 import { Queue } from '../util/queue';
 import { IdIndex } from './id-index';
-import { matchesFilter, StatusBackend, StatusFilter } from './status-backend';
+import { StatusBackend, StatusFilter } from './status-backend';
 
 /**
  * The positions (in the order entries were kept) of the kept entries with one agent, status or
@@ -114,7 +114,7 @@ export class InMemoryStatusBackend extends StatusBackend {
     const found: StatusEntry[] = [];
     for (const position of this.candidatesNewestFirst(filter)) {
       const entry = this.entries.at(position - this.offset)!;
-      if (matchesFilter(entry, filter) && found.push(entry) >= n) break;
+      if (entry.matches(filter) && found.push(entry) >= n) break;
     }
     return found.reverse();
   }
@@ -141,7 +141,7 @@ export class InMemoryStatusBackend extends StatusBackend {
     const result: StatusEntry[] = [];
     for (const position of this.candidatesFrom(filter, this.offset + first)) {
       const entry = this.entries.at(position - this.offset)!;
-      if (matchesFilter(entry, filter) && result.push(entry) >= limit) break;
+      if (entry.matches(filter) && result.push(entry) >= limit) break;
     }
     return result;
   }

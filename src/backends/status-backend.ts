@@ -10,15 +10,6 @@ export interface StatusFilter {
   roomId?: string;
 }
 
-/** Whether `entry` passes `filter`. */
-export function matchesFilter(entry: StatusEntry, filter: StatusFilter): boolean {
-  return (
-    (filter.agentId === undefined || entry.agentId === filter.agentId) &&
-    (filter.status === undefined || entry.status === filter.status) &&
-    (filter.roomId === undefined || entry.roomId === filter.roomId)
-  );
-}
-
 /** Stops a {@link StatusBackend.watch} registration. */
 export type StopWatching = () => Promise<void>;
 

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { matchesFilter, StatusFilter } from '../backends/status-backend';
+import { StatusFilter } from '../backends/status-backend';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusSubscriber } from './status-subscriber';
 
@@ -77,7 +77,7 @@ export class SubscriberQueue {
   }
 
   accepts(entry: StatusEntry): boolean {
-    return !this.filtered || matchesFilter(entry, this.filter);
+    return !this.filtered || entry.matches(this.filter);
   }
 
   /**

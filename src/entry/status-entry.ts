@@ -184,6 +184,18 @@ export class StatusEntry {
     });
   }
 
+  /**
+   * Whether the entry passes `filter`: each of its fields that is set equals the entry's (the
+   * filter of reads and subscriptions, for a backend of your own).
+   */
+  matches(filter: { agentId?: string; status?: StatusLevel; roomId?: string }): boolean {
+    return (
+      (filter.agentId === undefined || this.agentId === filter.agentId) &&
+      (filter.status === undefined || this.status === filter.status) &&
+      (filter.roomId === undefined || this.roomId === filter.roomId)
+    );
+  }
+
   /** The same entry at position `seq` in the log. */
   withSeq(seq: number): StatusEntry {
     // Field by field: spreading a frozen instance costs several times as much, on every append.

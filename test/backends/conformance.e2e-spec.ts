@@ -1,9 +1,5 @@
-import {
-  InMemoryStatusBackend,
-  STATUS_BACKEND_CONFORMANCE,
-  StatusBackend,
-  StatusBackendUnderTest,
-} from '../../src';
+import { InMemoryStatusBackend, StatusBackend } from '../../src';
+import { STATUS_BACKEND_CONFORMANCE, StatusBackendUnderTest } from '../../src/testing';
 import { PostgresStatusBackend } from '../../src/postgres';
 import { ArrayStatusBackend } from '../support/array-status.backend';
 import { createTestDatabase, TestDatabase } from '../support/test-database';

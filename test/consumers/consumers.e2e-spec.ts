@@ -23,7 +23,7 @@ import { installFixture, packPackage, ROOT, sh } from './consumer-apps';
 import { docBlocks } from './doc-blocks';
 import { SseClient } from '../support/sse-client';
 import { createTestDatabase } from '../support/test-database';
-import { STATUS_BUS_MIGRATIONS } from '../../src';
+import { STATUS_BUS_MIGRATIONS } from '../../src/postgres';
 
 const TOKEN = 'consumer-admin-token-0123456789';
 

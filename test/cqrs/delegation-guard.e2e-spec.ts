@@ -3,11 +3,10 @@ import { Test } from '@nestjs/testing';
 import {
   DELEGATION_REFUSED_MESSAGE,
   DelegationGuardService,
-  ManualClock,
   StatusBusModuleOptions,
   StatusBusService,
-  StatusBusTestingModule,
 } from '../../src';
+import { ManualClock, StatusBusTestingModule } from '../../src/testing';
 
 /** The guard on the testing module's manual clock: entry timestamps and "now" move by hand. */
 async function guardApp(options: Omit<StatusBusModuleOptions, 'clock'> = {}) {

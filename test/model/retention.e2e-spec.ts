@@ -14,7 +14,8 @@ import fc from 'fast-check';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock, STATUS_BACKEND } from '../../src';
+import { STATUS_BACKEND } from '../../src';
+import { ManualClock } from '../../src/testing';
 import {
   PostgresStatusBackend,
   readStatusArchive,

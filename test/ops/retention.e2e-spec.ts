@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Client } from 'pg';
-import { ManualClock, STATUS_BACKEND, StatusEntry, StatusResumePointLostError } from '../../src';
+import { STATUS_BACKEND, StatusEntry, StatusResumePointLostError } from '../../src';
+import { ManualClock } from '../../src/testing';
 import {
   PostgresStatusBackend,
   readStatusArchive,

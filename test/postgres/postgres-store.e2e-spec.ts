@@ -10,13 +10,12 @@ import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   STATUS_BACKEND,
-  STATUS_BUS_MIGRATIONS,
-  STATUS_BUS_MIGRATIONS_TABLE,
   STATUS_POSTED,
   StatusBusModule,
   StatusBusService,
   StatusEntry,
 } from '../../src';
+import { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../../src/postgres';
 import { PostgresStatusBackend } from '../../src/postgres';
 import { eventually, startBusApp } from '../support/bus-app';
 import { sharedDatabase } from '../support/shared-database';

@@ -1,4 +1,4 @@
-import { STATUS_BACKEND_CONFORMANCE, StatusBackendUnderTest } from '../../src';
+import { STATUS_BACKEND_CONFORMANCE, StatusBackendUnderTest } from '../../src/testing';
 import { RedisStatusBackend } from '../../src/redis';
 import { createTestPrefix, sharedRedisUrl, TestPrefix } from '../support/test-redis';
 

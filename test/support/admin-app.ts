@@ -1,12 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import {
-  setupStatusAdminOpenApi,
-  StatusAdminOptions,
-  StatusBusModule,
-  StatusBusModuleOptions,
-  StatusBusService,
-} from '../../src';
+import { StatusBusModule, StatusBusModuleOptions, StatusBusService } from '../../src';
+import { setupStatusAdminOpenApi, StatusAdminOptions } from '../../src/admin';
 
 export const TOKEN = 'test-admin-token-123';
 

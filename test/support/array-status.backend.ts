@@ -1,4 +1,4 @@
-import { matchesFilter, StatusBackend, StatusEntry, StatusFilter } from '../../src';
+import { StatusBackend, StatusEntry, StatusFilter } from '../../src';
 
 /**
  * A backend as a user would write one, from the README: everything in one array, no eviction.
@@ -18,11 +18,11 @@ export class ArrayStatusBackend extends StatusBackend {
   }
 
   async recent(n: number, filter: StatusFilter = {}): Promise<StatusEntry[]> {
-    return this.entries.filter((e) => matchesFilter(e, filter)).slice(-n);
+    return this.entries.filter((e) => e.matches(filter)).slice(-n);
   }
 
   async hasCompleted(agentId?: string, roomId?: string): Promise<boolean> {
-    return this.entries.some((e) => matchesFilter(e, { agentId, roomId, status: 'completed' }));
+    return this.entries.some((e) => e.matches({ agentId, roomId, status: 'completed' }));
   }
 
   async head(): Promise<number> {

@@ -3,13 +3,8 @@ import { Test } from '@nestjs/testing';
 import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import { ScriptedRealtimeTransport } from '@openai/agents-realtime/testing';
 import fc from 'fast-check';
-import {
-  StatusBusModuleOptions,
-  StatusBusService,
-  StatusBusTestingModule,
-  StatusBusTestKit,
-  StatusEntry,
-} from '../../src';
+import { StatusBusModuleOptions, StatusBusService, StatusEntry } from '../../src';
+import { StatusBusTestingModule, StatusBusTestKit } from '../../src/testing';
 import { OpenAIRealtimeVoiceChannel } from '../../src/openai-realtime';
 import { eventually } from '../support/bus-app';
 
