@@ -7,7 +7,6 @@ export type { PostgresStatusOptions } from './backends/postgres/postgres-status-
 export { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../migrations';
 export { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';
 export type { EmbeddedPostgresOptions } from './embedded/embedded-postgres.server';
-export { LogPartitions } from './backends/postgres/log-partitions';
 export type { PartitionsReport } from './backends/postgres/log-partitions';
 export {
   readStatusArchive,

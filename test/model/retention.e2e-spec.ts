@@ -111,7 +111,7 @@ class Maintain implements fc.AsyncCommand<object, World> {
   check = () => true;
   async run(_m: object, world: World): Promise<void> {
     const apps = this.who === 'both' ? world.instances : [world.instances[this.who]!];
-    await Promise.all(apps.map((a) => backendOf(a).partitions!.maintain()));
+    await Promise.all(apps.map((a) => backendOf(a).maintain()));
     await checkKept(world);
   }
   toString = () => `maintain(${this.who})`;
@@ -147,7 +147,7 @@ class LongReader implements fc.AsyncCommand<object, World> {
     try {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       await reader.query('SELECT count(*) FROM status_bus_entries');
-      await backendOf(world.instances[this.who]!).partitions!.maintain();
+      await backendOf(world.instances[this.who]!).maintain();
     } finally {
       await reader.query('ROLLBACK').catch(() => undefined);
       await reader.end();
@@ -165,7 +165,7 @@ class KillMidPass implements fc.AsyncCommand<object, World> {
   ) {}
   check = () => true;
   async run(_m: object, world: World): Promise<void> {
-    const pass = backendOf(world.instances[this.who]!).partitions!.maintain();
+    const pass = backendOf(world.instances[this.who]!).maintain();
     await new Promise((resolve) => setTimeout(resolve, this.afterMs));
     await world.db.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -214,12 +214,12 @@ const commands = [
 async function settle(world: World): Promise<void> {
   await new Unblock().run({}, world);
   const [a] = world.instances as [BusApp];
-  await backendOf(a).partitions!.maintain();
+  await backendOf(a).maintain();
   const head = world.posted.reduce((max, p) => Math.max(max, p.seq), 0);
   world.clock.advance(2 * KEEP);
   const last = await a.bus.postAsync('exec', 'after', 'info');
   world.posted.push({ seq: last.seq!, at: world.clock.now() });
-  for (let pass = 0; pass < 3; pass++) await backendOf(a).partitions!.maintain();
+  for (let pass = 0; pass < 3; pass++) await backendOf(a).maintain();
   await checkKept(world);
   // Nothing is left both archived and stored: an interrupted pass's partition is dropped now.
   const { stored, archived } = await kept(world);

@@ -59,7 +59,7 @@ export interface PartitionsReport {
  * One instance at a time does it (an advisory lock); partitions are attached and detached
  * concurrently, so appends never wait on it for longer than its `lock_timeout`.
  *
- * @internal the PostgreSQL backend runs it; exported for the tests that drive its passes
+ * @internal the PostgreSQL backend runs it, and answers `maintain()` from it
  */
 export class LogPartitions {
   private readonly logger = new Logger('StatusBus');

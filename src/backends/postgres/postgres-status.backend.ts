@@ -11,7 +11,7 @@ import type { SqlPort } from '../sql-port';
 import { StatusBackend, StatusFilter, StatusMaintenance, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import type { StatusArchiveRecord } from '../../retention/status-archive';
-import { LogPartitions } from './log-partitions';
+import { LogPartitions, type PartitionsReport } from './log-partitions';
 import { runStatusBusMigrations } from './postgres-migrations';
 import { CopyIn } from './copy-in';
 import { COLUMNS, COPY_ENTRIES, copyRows, EntryRow, toEntry } from './postgres-entry-row';
@@ -160,7 +160,17 @@ export class PostgresStatusBackend extends StatusBackend {
   private readonly logger = new Logger('StatusBus');
 
   /** The partitions of the log, kept by this instance (one at a time among instances). */
-  partitions: LogPartitions | undefined;
+  private partitions: LogPartitions | undefined;
+
+  /**
+   * Runs one pass of the log's upkeep now, as the hourly timer does: a sample of the newest
+   * position, partitions added ahead of the appends, then retention (each partition archived
+   * before it is dropped, when asked). One instance at a time runs a pass: `ran: false` says
+   * another held it. A pass that fails is logged and retried, and answered as `undefined`.
+   */
+  maintain(): Promise<PartitionsReport | undefined> {
+    return this.partitions?.maintain() ?? Promise.resolve(undefined);
+  }
 
   /**
    * @param extras what the module passes from its own options: the bus's clock (which times the
