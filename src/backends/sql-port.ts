@@ -1,6 +1,3 @@
-/** Runs one statement with its parameters and answers its rows. */
-export type SqlRunner = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
-
 /**
  * What a backend on a SQL database offers the parts that keep tables beside its log (the
  * voice store's checkpoints and sessions, the A2A task store): statements on the bus's own
@@ -8,5 +5,9 @@ export type SqlRunner = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
  * backend offers it as {@link StatusBackend.sql}; the parts look for that, never for a class.
  */
 export interface SqlPort {
-  readonly query: SqlRunner;
+  /** Runs one statement with its parameters and answers its rows. */
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
 }
+
+/** What the parts call to run a statement: the port's `query`, bound. */
+export type SqlRunner = SqlPort['query'];

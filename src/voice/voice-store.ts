@@ -6,7 +6,7 @@ export const VOICE_STORE = Symbol('nest-status-bus:voice-store');
  * and, where several instances share it, each instance's hold on its live sessions. Apart from
  * the log's backend, which knows nothing of voice.
  *
- * The bus picks one for its backend: {@link PostgresVoiceStore} on PostgreSQL (shared by every
+ * The bus picks one for its backend: `PostgresVoiceStore` on PostgreSQL (shared by every
  * instance on the database), {@link InMemoryVoiceStore} otherwise; `voice.store` sets one of
  * your own (for a backend of your own that several instances share).
  */
