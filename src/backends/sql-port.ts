@@ -5,8 +5,8 @@
  * backend offers it as {@link StatusBackend.sql}; the parts look for that, never for a class.
  */
 export interface SqlPort {
-  /** Runs one statement with its parameters and answers its rows. */
-  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs one statement with its parameters and answers its rows; callable on its own. */
+  query<T>(this: void, sql: string, params?: unknown[]): Promise<T[]>;
 }
 
 /** What the parts call to run a statement: the port's `query`, bound. */
