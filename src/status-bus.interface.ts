@@ -83,7 +83,13 @@ export interface StatusBus {
   /**
    * Calls `callback` with every entry stored from now on that matches the filters, in log
    * order. Each subscriber has its own queue: a slow or throwing one holds up nobody else.
+   *
+   * With `after` (the `seq` of the last entry the subscriber has), it first gets every entry
+   * the store keeps after that position, then the live ones: in order, exactly once, never a
+   * gap, however slow it is (it is then fed from the store).
    * @returns a function that unsubscribes
+   * @throws StatusResumePointLostError with `after`, when the store no longer keeps every entry
+   * after it
    */
   subscribe(callback: StatusSubscriber, options?: SubscribeOptions): Promise<Unsubscribe>;
 

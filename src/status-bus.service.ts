@@ -95,7 +95,9 @@ export class StatusBusService
   }
 
   async subscribe(callback: StatusSubscriber, options: SubscribeOptions = {}) {
-    return this.log.subscribe(callback, options);
+    const after = typeof options === 'object' ? options?.after : undefined;
+    if (after === undefined) return this.log.subscribe(callback, options);
+    return this.log.resume(callback, { ...options, after }, this.reader.entriesAfter);
   }
 
   async unsubscribe(callback: StatusSubscriber): Promise<void> {

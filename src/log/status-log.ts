@@ -9,7 +9,8 @@ import { StatusBusClosedError } from '../errors/status-bus.errors';
 import { withTimeout } from '../util/with-timeout';
 import { countStats, judgeHealth, StatusBusHealth, StatusBusStats } from './status-health';
 import { StatusInstrumentation } from './status-instrumentation';
-import { checkCallback, checkFilter } from './status-query';
+import { checkCallback, checkFilter, checkSeq } from './status-query';
+import { ReadAfter, ResumableSubscription } from '../delivery/resumable-subscription';
 import type { StatusJournal } from './status-journal';
 import type { StatusLogOptions } from './status-log-options';
 import { Queued, StatusWriter } from '../writing/status-writer';
@@ -155,6 +156,27 @@ export class StatusLog {
     return async () => {
       this.dispatcher.remove(subscription);
     };
+  }
+
+  /**
+   * Adds a subscriber that starts after `options.after` (see `SubscribeOptions.after`), once
+   * the store is found to keep every entry after it: it reads the store through `read`.
+   * @returns a function that removes it
+   * @throws StatusResumePointLostError when the store no longer keeps them all
+   */
+  async resume(
+    callback: StatusSubscriber,
+    options: SubscribeOptions & { after: number },
+    read: ReadAfter,
+  ): Promise<Unsubscribe> {
+    checkCallback(callback);
+    const filter = checkFilter(options);
+    checkSeq(options.after, 'after');
+    this.assertOpen('subscribe');
+    await read(options.after, 1, filter);
+    this.assertOpen('subscribe');
+    const settings = { maxHeld: this.options.subscriberMaxQueue, page: 1000, retryMaxMs: 5000 };
+    return ResumableSubscription.attach(this.dispatcher, callback, options, read, settings);
   }
 
   /** Removes every subscription of `callback`. */

@@ -17,10 +17,10 @@ export function checkCount(n: unknown, name = 'n'): void {
   }
 }
 
-/** Refuses a position that is not an integer ≥ 0. */
-export function checkSeq(seq: unknown): void {
+/** Refuses a position that is not an integer ≥ 0, naming it `name`. */
+export function checkSeq(seq: unknown, name = 'seq'): void {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
-    throw new InvalidStatusQueryError('seq', `must be an integer ≥ 0, got ${describeValue(seq)}`);
+    throw new InvalidStatusQueryError(name, `must be an integer ≥ 0, got ${describeValue(seq)}`);
   }
 }
 

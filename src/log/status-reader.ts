@@ -31,7 +31,12 @@ export class StatusReader {
    * Up to `limit` entries after `seq` that match `filter`.
    * @throws StatusResumePointLostError when the store no longer keeps all of them
    */
-  async entriesAfter(seq: number, limit: number, filter: StatusFilter): Promise<StatusEntry[]> {
+  // A property, so that it can be handed on as it is (a resumable subscription reads with it).
+  readonly entriesAfter = async (
+    seq: number,
+    limit: number,
+    filter: StatusFilter,
+  ): Promise<StatusEntry[]> => {
     checkSeq(seq);
     checkCount(limit);
     const checked = checkFilter(filter);
@@ -41,7 +46,7 @@ export class StatusReader {
     );
     if (seq < oldest - 1) throw new StatusResumePointLostError(seq, oldest);
     return entries;
-  }
+  };
 
   /** The oldest position the store keeps; `0` when empty. */
   async oldestSeq(): Promise<number> {

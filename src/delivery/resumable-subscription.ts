@@ -1,0 +1,215 @@
+import { Logger } from '@nestjs/common';
+import type { StatusFilter } from '../backends/status-backend';
+import type { StatusEntry } from '../entry/status-entry';
+import { InvalidStatusQueryError, StatusResumePointLostError } from '../errors/status-bus.errors';
+import type { StatusDispatcher } from './status-dispatcher';
+import type { StatusSubscriber, SubscribeOptions, Unsubscribe } from './status-subscriber';
+
+/** Reads what the store keeps after a position (`StatusBusService.entriesAfter`). */
+export type ReadAfter = (
+  seq: number,
+  limit: number,
+  filter: StatusFilter,
+) => Promise<StatusEntry[]>;
+
+/** How a resumable subscription reads and holds. */
+export interface ResumableSettings {
+  /** Live entries held while the callback is busy; beyond, it reads them from the store. */
+  maxHeld: number;
+  /** Entries per read of the store. */
+  page: number;
+  /** Longest wait before a failed read is tried again. */
+  retryMaxMs: number;
+}
+
+/**
+ * A subscription that starts after a position: every entry after `after` that passes the
+ * filter, in log order, exactly once, first from the store, then live, and never a gap.
+ *
+ * The dispatcher hands it live entries through `offer`, which only holds them, so it never
+ * slows delivery to anyone else (nor `postAsync`). The callback is called one entry at a time
+ * and awaited. While the store is being read, live entries are held, and those the read
+ * already delivered are dropped; when more are held than `maxHeld` (the callback is slower than
+ * the flow), they are dropped too and read from the store once the callback is done. A read
+ * that fails is retried, never skipped; entries removed from the store before they were read
+ * (retention, while the subscription was behind) end it with `onLost`.
+ */
+export class ResumableSubscription {
+  /** The last position delivered or passed over (an entry the filter refuses). */
+  private position: number;
+  private held: StatusEntry[] = [];
+  /** Whether the store must be read before the held entries (the start, or they overflowed). */
+  private reading = true;
+  private running = false;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+
+  /**
+   * Starts a subscription after `options.after` (checked by the caller), fed live by
+   * `dispatcher`; `options.onLost` defaults to logging an error.
+   * @returns a function that ends it
+   */
+  static attach(
+    dispatcher: StatusDispatcher,
+    callback: StatusSubscriber,
+    options: SubscribeOptions & { after: number },
+    read: ReadAfter,
+    settings: ResumableSettings,
+  ): Unsubscribe {
+    const { onLost, after } = options;
+    if (onLost !== undefined && typeof onLost !== 'function') {
+      throw new InvalidStatusQueryError('onLost', 'must be a function');
+    }
+    const logger = new Logger('StatusBus');
+    const filter = { agentId: options.agentId, status: options.status, roomId: options.roomId };
+    const subscription = new ResumableSubscription(
+      callback,
+      filter,
+      after,
+      read,
+      settings,
+      logger,
+      onLost ?? ((err) => logger.error(`A subscription ended: ${err.message}`)),
+    );
+    const intake = (entry: StatusEntry) => subscription.offer(entry);
+    // Named after the subscriber, so that lags and logs say whose it is.
+    Object.defineProperty(intake, 'name', { value: callback.name });
+    const queue = dispatcher.add(intake, filter);
+    subscription.start();
+    return async () => {
+      subscription.close();
+      dispatcher.remove(queue);
+    };
+  }
+
+  constructor(
+    private readonly callback: StatusSubscriber,
+    private readonly filter: StatusFilter,
+    after: number,
+    private readonly read: ReadAfter,
+    private readonly settings: ResumableSettings,
+    private readonly logger: Logger,
+    private readonly onLost: (error: StatusResumePointLostError) => void,
+  ) {
+    this.position = after;
+  }
+
+  /** Starts reading from the store; live entries may be offered before. */
+  start(): void {
+    void this.run();
+  }
+
+  /** A live entry, from the dispatcher (already filtered): held, then delivered in turn. */
+  offer(entry: StatusEntry): void {
+    if (this.closed || entry.seq! <= this.position) return;
+    if (this.held.length >= this.settings.maxHeld) {
+      // The store has them: read there once the callback has caught up.
+      this.held = [];
+      this.reading = true;
+    } else if (!this.reading) {
+      this.held.push(entry);
+    }
+    if (!this.running) void this.run();
+  }
+
+  /** Stops delivery; a callback under way finishes, nothing after it is delivered. */
+  close(): void {
+    this.closed = true;
+    this.held = [];
+    clearTimeout(this.retry);
+    this.wakeRetry?.();
+  }
+
+  /** Delivers, one at a time, until nothing is left; runs once at a time. */
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (!this.closed) {
+        if (this.reading) {
+          // Entries offered from here on are held; those up to what the read delivers dropped.
+          this.reading = false;
+          this.held = [];
+          if (!(await this.catchUp())) return;
+          continue;
+        }
+        const entry = this.held.shift();
+        if (entry === undefined) return;
+        if (entry.seq! > this.position) await this.deliver(entry);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Reads and delivers what the store keeps after the position, page by page, until a page
+   * comes back short. Answers false once the subscription has ended.
+   */
+  private async catchUp(): Promise<boolean> {
+    let failures = 0;
+    while (!this.closed) {
+      let page: StatusEntry[];
+      try {
+        page = await this.read(this.position, this.settings.page, this.filter);
+        failures = 0;
+      } catch (err) {
+        if (err instanceof StatusResumePointLostError) {
+          this.close();
+          this.tell(err);
+          return false;
+        }
+        failures += 1;
+        const waitMs = Math.min(100 * 2 ** Math.min(failures, 10), this.settings.retryMaxMs);
+        if (failures === 1) {
+          this.logger.warn(
+            `A subscription after seq ${this.position} could not read the store ` +
+              `(${err instanceof Error ? err.message : String(err)}); retrying, nothing skipped.`,
+          );
+        }
+        await this.pause(waitMs);
+        continue;
+      }
+      for (const entry of page) {
+        if (this.closed) return false;
+        // Checked again: for a backend the filter is an optimisation it may skip.
+        if (entry.matches(this.filter)) await this.deliver(entry);
+        this.position = Math.max(this.position, entry.seq!);
+      }
+      if (page.length < this.settings.page) return !this.closed;
+    }
+    return false;
+  }
+
+  private async deliver(entry: StatusEntry): Promise<void> {
+    if (this.closed) return;
+    this.position = entry.seq!;
+    try {
+      await this.callback(entry);
+    } catch (err) {
+      this.logger.error(
+        `A subscriber threw on seq=${entry.seq}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRetry = resolve;
+      this.retry = setTimeout(resolve, ms);
+      this.retry.unref();
+    });
+  }
+
+  /** Tells `onLost`, which must not end the process whatever it does. */
+  private tell(err: StatusResumePointLostError): void {
+    try {
+      this.onLost(err);
+    } catch (thrown) {
+      this.logger.error(
+        `onLost threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      );
+    }
+  }
+}
