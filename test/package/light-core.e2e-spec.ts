@@ -92,7 +92,8 @@ describe('a light core', () => {
     const out = run(
       `
       const { Test } = require('@nestjs/testing');
-      const { StatusBusModule, setupStatusAdminOpenApi } = require('./src');
+      const { StatusBusModule } = require('./src');
+      const { setupStatusAdminOpenApi } = require('./src/admin');
       (async () => {
         const messages = [];
         try {
