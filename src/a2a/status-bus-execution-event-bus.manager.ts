@@ -34,9 +34,6 @@ import {
   taskIdOf,
 } from './task-event.entry';
 
-/** Most entries read back from the log in one query while a channel catches up. */
-const PAGE = 1000;
-
 /** The states after which a task changes no more, as stored in `metadata.a2a_state`. */
 const TERMINAL_STATES = new Set([
   'TASK_STATE_COMPLETED',
@@ -280,7 +277,7 @@ export class StatusBusExecutionEventBusManager
     const channels = this.channels.get(key) ?? new Set();
     channels.add(channel);
     this.channels.set(key, channels);
-    if (channel.after !== undefined) void this.catchUp(channel);
+    if (channel.after !== undefined) void this.follow(channel);
   }
 
   detach(channel: TaskEventChannel): void {
@@ -300,7 +297,7 @@ export class StatusBusExecutionEventBusManager
     if (!task) return channel.end();
     channel.after = lastEventId(channel.context) ?? positionOf(task.metadata);
     channel.contextId ??= task.contextId || undefined;
-    if (channel.listening) void this.catchUp(channel);
+    if (channel.listening) void this.follow(channel);
   }
 
   /** The newest position in the store, `0` when empty. */
@@ -337,11 +334,6 @@ export class StatusBusExecutionEventBusManager
     }
     const key = keyOf(tenant, taskId);
     if (typeof contextId === 'string') this.places.set(key, { room: entry.roomId, contextId });
-    const channels = this.channels.get(key);
-    if (channels) {
-      const event = eventOfEntry(entry);
-      if (event) for (const channel of [...channels]) channel.receive(entry, event);
-    }
     if (typeof state === 'string' && TERMINAL_STATES.has(state)) {
       for (const end of [...(this.endWaiters.get(key) ?? [])]) end();
     }
@@ -357,42 +349,43 @@ export class StatusBusExecutionEventBusManager
   }
 
   /**
-   * Delivers to `channel` the task's events it missed (after its position), from the log, then
-   * what arrived live meanwhile: in order, none twice.
+   * Gives `channel` the task's events after its position: a subscription of its own, after that
+   * position, in the task's room (when known), so that what it missed comes from the log and the
+   * rest live, in order, none twice, none skipped. When the log cannot give them all (the
+   * position is older than the store keeps, or beyond the newest one), the channel ends: its
+   * client resumes, or reads the task again.
    */
-  private async catchUp(channel: TaskEventChannel): Promise<void> {
-    channel.holdLive();
-    let from = channel.after!;
-    // Everything after it reaches the channel live.
-    if (from >= this.position) return channel.caughtUp();
+  private async follow(channel: TaskEventChannel): Promise<void> {
     const { taskId, tenant, contextId } = channel;
     const room =
       this.places.get(keyOf(tenant, taskId))?.room ??
       (contextId === undefined ? undefined : this.options.room({ taskId, contextId, tenant }));
-    const filter = room === undefined ? {} : { roomId: room };
-    try {
-      for (;;) {
-        const page = await this.bus.entriesAfter(from, PAGE, filter);
-        // A channel ended meanwhile (its client left) reads no further.
-        if (channel.closed) return;
-        for (const entry of page) {
-          from = entry.seq!;
-          const { task_id: taskId, tenant = '' } = entry.metadata;
-          if (!this.isOwn(entry) || entry.action === A2A_ACTIONS.cancel) continue;
-          if (taskId !== channel.taskId || tenant !== channel.tenant) continue;
-          const event = eventOfEntry(entry);
-          if (event) channel.replay(entry, event);
-        }
-        if (page.length < PAGE) break;
-      }
-    } catch (err) {
+    const lost = (err: unknown) => {
       this.logger.warn(
-        `Task ${channel.taskId}: its events after ${A2A_SEQ_KEY} ${from} could not be ` +
-          `read back (${err instanceof Error ? err.message : String(err)}); following it from now.`,
+        `Task ${taskId}: its events after ${A2A_SEQ_KEY} ${channel.after} cannot all be ` +
+          `given (${err instanceof Error ? err.message : String(err)}); its stream ends.`,
       );
-    } finally {
-      channel.caughtUp();
+      channel.end();
+    };
+    try {
+      const stop = await this.bus.subscribe((entry) => this.deliver(channel, entry), {
+        ...(room === undefined ? {} : { roomId: room }),
+        after: channel.after!,
+        onLost: lost,
+      });
+      channel.follow(stop);
+    } catch (err) {
+      lost(err);
     }
+  }
+
+  /** Hands `channel` an entry of its subscription when it is an event of its task. */
+  private deliver(channel: TaskEventChannel, entry: StatusEntry): void {
+    if (!this.isOwn(entry) || entry.action === A2A_ACTIONS.cancel) return;
+    const { task_id: taskId, tenant = '' } = entry.metadata;
+    if (taskId !== channel.taskId || tenant !== channel.tenant) return;
+    const event = eventOfEntry(entry);
+    if (event) channel.receive(entry, event);
   }
 }
 

@@ -5,6 +5,7 @@ import type {
   ServerCallContext,
 } from '@a2a-js/sdk/server';
 import { Logger } from '@nestjs/common';
+import type { Unsubscribe } from '../delivery/status-subscriber';
 import type { StatusEntry } from '../entry/status-entry';
 
 /** Told each event of the task, in log order. */
@@ -35,8 +36,8 @@ export class TaskEventChannel implements ExecutionEventBus {
   private readonly finishedListeners = new Map<Listener, boolean>();
   /** Entries this channel posted that it has not received back yet. */
   private readonly pending = new Set<string>();
-  /** Entries received while the channel catches up from the log, delivered after. */
-  private held: { entry: StatusEntry; event: AgentExecutionEvent }[] | undefined;
+  /** Ends the channel's subscription to the log, once it has one. */
+  private stop: Unsubscribe | undefined;
   private attached = false;
   private settled = false;
   private ended = false;
@@ -44,7 +45,7 @@ export class TaskEventChannel implements ExecutionEventBus {
   /**
    * @param after the position after which the channel receives the task's events; `undefined`
    * while it is not known yet (a resubscription starts where the task the client is sent
-   * stands): what arrives meanwhile is held until the manager sets it and catches up
+   * stands): the manager sets it, then subscribes the channel
    * @param contextId the task's context, when known
    * @param context the call the channel was opened for
    * @internal the manager opens channels
@@ -56,9 +57,7 @@ export class TaskEventChannel implements ExecutionEventBus {
     public after: number | undefined,
     public contextId: string | undefined,
     readonly context: ServerCallContext | undefined,
-  ) {
-    if (after === undefined) this.held = [];
-  }
+  ) {}
 
   /** Whether the channel has listeners and receives the task's events. */
   get listening(): boolean {
@@ -118,6 +117,7 @@ export class TaskEventChannel implements ExecutionEventBus {
     if (this.ended) return;
     this.ended = true;
     this.hub.detach(this);
+    void this.stop?.();
     this.attached = false;
     this.call(this.finishedListeners, undefined);
     this.eventListeners.clear();
@@ -133,31 +133,21 @@ export class TaskEventChannel implements ExecutionEventBus {
     if (this.pending.size === 0 || !this.attached) this.end();
   }
 
-  /** Holds what arrives live while the channel catches up from the log, until {@link caughtUp}. */
-  holdLive(): void {
-    this.held ??= [];
+  /**
+   * The channel's subscription to the log, from the manager: ended with the channel, or at
+   * once if the channel ended while it was being made.
+   */
+  follow(stop: Unsubscribe): void {
+    if (this.ended || !this.attached) {
+      void stop();
+      return;
+    }
+    void this.stop?.();
+    this.stop = stop;
   }
 
-  /** The end of catching up: delivers what arrived live meanwhile, skipping what it repeats. */
-  caughtUp(): void {
-    const held = this.held ?? [];
-    this.held = undefined;
-    for (const { entry, event } of held) this.deliver(entry, event);
-  }
-
-  /** An event of the task as the bus delivers it live. */
+  /** An event of the task, from the channel's subscription: delivered unless already given. */
   receive(entry: StatusEntry, event: AgentExecutionEvent): void {
-    if (this.held) this.held.push({ entry, event });
-    else this.deliver(entry, event);
-  }
-
-  /** An event of the task read back from the log while catching up. */
-  replay(entry: StatusEntry, event: AgentExecutionEvent): void {
-    this.deliver(entry, event);
-  }
-
-  /** Delivers an event unless it is at or before the last one delivered. */
-  private deliver(entry: StatusEntry, event: AgentExecutionEvent): void {
     const seq = entry.seq!;
     if (this.ended || this.after === undefined || seq <= this.after) return;
     this.after = seq;
@@ -184,6 +174,8 @@ export class TaskEventChannel implements ExecutionEventBus {
     if (!this.attached || this.eventListeners.size > 0 || this.finishedListeners.size > 0) return;
     this.attached = false;
     this.hub.detach(this);
+    void this.stop?.();
+    this.stop = undefined;
     if (this.settled) this.end();
   }
 

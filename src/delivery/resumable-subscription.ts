@@ -47,7 +47,8 @@ export class ResumableSubscription {
 
   /**
    * Starts a subscription after `options.after` (checked by the caller), fed live by
-   * `dispatcher`; `options.onLost` defaults to logging an error.
+   * `dispatcher`; `live` when that is where the dispatcher stands (nothing to read first).
+   * `options.onLost` defaults to logging an error.
    * @returns a function that ends it
    */
   static attach(
@@ -56,10 +57,20 @@ export class ResumableSubscription {
     options: SubscribeOptions & { after: number },
     read: ReadAfter,
     settings: ResumableSettings,
+    live: boolean,
   ): Unsubscribe {
-    const { onLost, after } = options;
-    if (onLost !== undefined && typeof onLost !== 'function') {
-      throw new InvalidStatusQueryError('onLost', 'must be a function');
+    const { onLost, onCaughtUp, after } = options;
+    for (const [name, told] of [
+      ['onLost', onLost],
+      ['onCaughtUp', onCaughtUp],
+    ] as const) {
+      if (told !== undefined && typeof told !== 'function') {
+        throw new InvalidStatusQueryError(name, 'must be a function');
+      }
+    }
+    const maxHeld = options.maxQueue ?? settings.maxHeld;
+    if (!Number.isSafeInteger(maxHeld) || maxHeld < 1) {
+      throw new InvalidStatusQueryError('maxQueue', 'must be a positive integer');
     }
     const logger = new Logger('StatusBus');
     const filter = { agentId: options.agentId, status: options.status, roomId: options.roomId };
@@ -68,10 +79,12 @@ export class ResumableSubscription {
       filter,
       after,
       read,
-      settings,
+      { ...settings, maxHeld },
       logger,
       onLost ?? ((err) => logger.error(`A subscription ended: ${err.message}`)),
+      onCaughtUp,
     );
+    if (live) subscription.reading = false;
     const intake = (entry: StatusEntry) => subscription.offer(entry);
     // Named after the subscriber, so that lags and logs say whose it is.
     Object.defineProperty(intake, 'name', { value: callback.name });
@@ -91,6 +104,7 @@ export class ResumableSubscription {
     private readonly settings: ResumableSettings,
     private readonly logger: Logger,
     private readonly onLost: (error: StatusResumePointLostError) => void,
+    private readonly onCaughtUp?: (position: number) => void,
   ) {
     this.position = after;
   }
@@ -135,7 +149,11 @@ export class ResumableSubscription {
           continue;
         }
         const entry = this.held.shift();
-        if (entry === undefined) return;
+        if (entry === undefined) {
+          // Everything there is so far is given: from here on it waits for new entries.
+          this.tellCaughtUp();
+          return;
+        }
         if (entry.seq! > this.position) await this.deliver(entry);
       }
     } finally {
@@ -182,14 +200,33 @@ export class ResumableSubscription {
     return false;
   }
 
-  private async deliver(entry: StatusEntry): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Calls the callback; answers its promise when it returned one (awaited by the caller), so
+   * that a callback that returns at once is called again at once, with no turn in between.
+   */
+  private deliver(entry: StatusEntry): PromiseLike<unknown> | undefined {
+    if (this.closed) return undefined;
     this.position = entry.seq!;
-    try {
-      await this.callback(entry);
-    } catch (err) {
+    const failed = (err: unknown) =>
       this.logger.error(
         `A subscriber threw on seq=${entry.seq}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    try {
+      const result = this.callback(entry);
+      if (isThenable(result)) return result.then(undefined, failed);
+    } catch (err) {
+      failed(err);
+    }
+    return undefined;
+  }
+
+  /** Tells `onCaughtUp`, never letting what it throws out. */
+  private tellCaughtUp(): void {
+    try {
+      this.onCaughtUp?.(this.position);
+    } catch (thrown) {
+      this.logger.error(
+        `onCaughtUp threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
       );
     }
   }
@@ -212,4 +249,8 @@ export class ResumableSubscription {
       );
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

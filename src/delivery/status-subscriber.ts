@@ -23,6 +23,17 @@ export interface SubscribeOptions extends StatusFilter {
    * and the subscriber starts again from the current state. By default, an error is logged.
    */
   onLost?: (error: StatusResumePointLostError) => void;
+  /**
+   * Told, with `after`, each time the subscriber has been given everything there is so far
+   * (what the store kept after `after`, and what came live since), with the position it stands
+   * at: from there on it waits for new entries. A history shown before live updates, say.
+   */
+  onCaughtUp?: (position: number) => void;
+  /**
+   * With `after`: how many live entries may wait in memory while the subscriber is busy; beyond
+   * that they are dropped and read from the store once it is done. @default subscriberMaxQueue
+   */
+  maxQueue?: number;
 }
 
 /** Calling it unsubscribes; resolves once the subscriber will not be called again. */

@@ -5,7 +5,7 @@ import { StatusFeed } from '../delivery/status-feed';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber, SubscribeOptions, Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
-import { StatusBusClosedError } from '../errors/status-bus.errors';
+import { InvalidStatusQueryError, StatusBusClosedError } from '../errors/status-bus.errors';
 import { withTimeout } from '../util/with-timeout';
 import { countStats, judgeHealth, StatusBusHealth, StatusBusStats } from './status-health';
 import { StatusInstrumentation } from './status-instrumentation';
@@ -173,10 +173,24 @@ export class StatusLog {
     const filter = checkFilter(options);
     checkSeq(options.after, 'after');
     this.assertOpen('subscribe');
-    await read(options.after, 1, filter);
-    this.assertOpen('subscribe');
+    // Where delivery here stands: from there on, every entry comes live, and nothing is read.
+    const live = options.after === this.dispatcher.position;
+    if (!live) {
+      await read(options.after, 1, filter);
+      if (options.after > this.dispatcher.position) {
+        const head = await this.backend.head();
+        if (options.after > head) {
+          throw new InvalidStatusQueryError(
+            'after',
+            `is beyond the newest position on the bus (${head}): resume from the seq of the ` +
+              'last entry received',
+          );
+        }
+      }
+      this.assertOpen('subscribe');
+    }
     const settings = { maxHeld: this.options.subscriberMaxQueue, page: 1000, retryMaxMs: 5000 };
-    return ResumableSubscription.attach(this.dispatcher, callback, options, read, settings);
+    return ResumableSubscription.attach(this.dispatcher, callback, options, read, settings, live);
   }
 
   /** Removes every subscription of `callback`. */
