@@ -97,7 +97,8 @@ export class StatusBusService
   async subscribe(callback: StatusSubscriber, options: SubscribeOptions = {}) {
     const after = typeof options === 'object' ? options?.after : undefined;
     if (after === undefined) return this.log.subscribe(callback, options);
-    return this.log.resume(callback, { ...options, after }, this.reader.entriesAfter);
+    const { entriesAfter, oldestSeq } = this.reader;
+    return this.log.resume(callback, { ...options, after }, entriesAfter, oldestSeq);
   }
 
   async unsubscribe(callback: StatusSubscriber): Promise<void> {

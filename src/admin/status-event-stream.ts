@@ -8,8 +8,11 @@ import { StatusBusService } from '../status-bus.service';
 import type { RawHttp } from './raw-http';
 import { STATUS_EVENTS, StreamEndReason, StreamFormat } from './stream-format';
 
-/** How many entries one replay read asks for. */
-const PAGE = 1000;
+/**
+ * How many live entries may wait in memory for a client that reads slowly, beyond what its
+ * socket holds: past that, they are read from the store once it has read what waits.
+ */
+const QUEUE = 256;
 
 /** What one stream serves and how much it may hold for its client. */
 export interface StatusEventStreamOptions {
@@ -42,14 +45,14 @@ export interface StatusEventStreamOptions {
 /**
  * One client's Server-Sent Events stream: `id:` is the entry's `seq`, `event: status` carries
  * the wire form. A client that comes back with `Last-Event-ID` first gets every entry after it
- * (as far as the store keeps them), then the live ones, with none twice: live entries are held
- * while the replay runs.
+ * (as far as the store keeps them), then the live ones, with none twice and none skipped: the
+ * stream is a subscription after that position (`subscribe(…, { after })`).
  *
- * Back-pressure: at most `maxBufferedBytes` (plus one entry) ever wait in memory for a client.
- * Beyond that the stream stops writing and lets live entries pass; once the client has read
- * what waited, the stream reads what it missed from the store, from its own position, and goes
- * live again. A slow client thus gets every entry at its own pace and costs a bounded buffer;
- * other clients are not affected. A client that reads nothing for `stallMs` gets a last
+ * Back-pressure: at most `maxBufferedBytes` (plus one entry) wait in the socket for a client,
+ * and a few hundred entries in memory. Beyond that the stream stops writing, and the
+ * subscription reads what the client missed from the store, from its position, once the client
+ * has read what waited. A slow client thus gets every entry at its own pace and costs a bounded
+ * buffer; other clients are not affected. A client that reads nothing for `stallMs` gets a last
  * `event: end` naming the position it was sent up to (`{"reason":"slow_client","last_seq":N}`)
  * and the stream ends; it resumes from there with `Last-Event-ID`. Nothing is written after
  * the end, and a client that leaves at any moment (even while the stream opens) releases its
@@ -57,17 +60,130 @@ export interface StatusEventStreamOptions {
  */
 export class StatusEventStream {
   private lastSent: number;
-  /**
-   * `replay`: reading from the store, live entries held until it is done; `live`: writing live
-   * entries as they come; `behind`: waiting for the client to read, live entries let pass.
-   */
-  private mode: 'replay' | 'live' | 'behind' = 'replay';
-  private held: StatusEntry[] = [];
   private closed = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private stall: NodeJS.Timeout | undefined;
-  private unsubscribe: Unsubscribe | undefined;
   private follow: NodeJS.Timeout | undefined;
+  private unsubscribe: Unsubscribe | undefined;
+  /** Whether the stream has sent everything there is so far. */
+  private idle = false;
+  /** Waiting for the client to read what waits for it; `drained` ends the wait. */
+  private behind = false;
+  private drained: (() => void) | undefined;
+  /** The follow time is over: end as soon as the client has caught up. */
+  private finishing = false;
+  /** Deliveries wait for the headers and the opening to be written. */
+  private started = false;
+  private start!: () => void;
+  private readonly ready = new Promise<void>((resolve) => (this.start = resolve));
+
+  private readonly response: ServerResponse;
+  private readonly format: StreamFormat;
+
+  constructor(
+    private readonly bus: StatusBusService,
+    private readonly http: RawHttp,
+    private readonly options: StatusEventStreamOptions,
+    private readonly onClosed: () => void,
+  ) {
+    this.lastSent = options.lastEventId ?? 0;
+    this.response = http.response;
+    this.format = options.format ?? STATUS_EVENTS;
+    // Before anything is awaited: a client may leave while the stream is being opened.
+    http.request.once('close', () => this.close());
+    http.response.once('close', () => this.close());
+  }
+
+  /**
+   * Checks the filter and the store, then answers 200 and streams. Until the headers are sent,
+   * an error (a bad filter, the store unreachable, the bus closed) is thrown for the HTTP edge
+   * to answer; after that, a failure ends the stream, which the client resumes.
+   */
+  async open(): Promise<void> {
+    const { filter, lastEventId, heartbeatMs, followMs } = this.options;
+    let head: number;
+    let oldest = 0;
+    try {
+      const [newest] = await this.bus.recent(1);
+      head = newest?.seq ?? 0;
+      if (lastEventId !== undefined) oldest = await this.bus.oldestSeq();
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    if (this.closed) return;
+    let lost =
+      lastEventId !== undefined && lastEventId < oldest - 1
+        ? new StatusResumePointLostError(lastEventId, oldest)
+        : undefined;
+    if (lost && this.options.lostResume !== 'event') return this.gone(lost);
+    if (this.options.startAtHead && lastEventId === undefined) this.lastSent = head;
+    // A position this log never reached: the client saw another log (one kept in memory before
+    // a restart, say). Everything this log holds is new to it.
+    const reset = lastEventId !== undefined && lastEventId > head;
+    if (reset) this.lastSent = 0;
+    if (!lost) {
+      try {
+        this.unsubscribe = await this.bus.subscribe((entry) => this.deliver(entry), {
+          ...filter,
+          // Without a position, what comes from now on.
+          after: reset ? 0 : (lastEventId ?? head),
+          maxQueue: QUEUE,
+          onLost: (err) => this.end('resume_point_lost', err.message),
+          onCaughtUp: () => this.caughtUp(),
+        });
+      } catch (err) {
+        if (!(err instanceof StatusResumePointLostError)) {
+          this.close();
+          throw err;
+        }
+        if (this.options.lostResume !== 'event') return this.gone(err);
+        lost = err;
+      }
+      if (this.closed) return void this.unsubscribe?.();
+    }
+    this.http.takeOver();
+    this.response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // Tells nginx-style proxies not to buffer the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    let opening: string;
+    try {
+      opening = await this.format.opening(head, this.lastSent);
+    } catch {
+      return this.end('store_unavailable');
+    }
+    this.write(opening);
+    if (lost) return this.end('resume_point_lost', lost.message);
+    this.heartbeat = setInterval(() => {
+      if (!this.behind) this.write(': heartbeat\n\n');
+    }, heartbeatMs);
+    this.heartbeat.unref();
+    if (reset) this.write(this.format.reset(head));
+    if (followMs !== undefined && followMs > 0) {
+      this.follow = setTimeout(() => this.finish(), followMs);
+      this.follow.unref();
+    } else if (followMs === 0) {
+      this.finishing = true;
+    }
+    this.started = true;
+    this.start();
+    if (this.finishing && this.idle) this.end('finished');
+  }
+
+  /** Ends the stream with a last event saying why and up to where it was sent. */
+  end(reason: StreamEndReason, detail?: string): void {
+    if (this.closed) return;
+    if (this.response.headersSent) {
+      this.response.write(this.format.closing(reason, this.lastSent, detail));
+    }
+    this.response.end();
+    this.close();
+  }
+
   /**
    * Answers 410 Gone: the entries after the client's position are no longer all kept. The body
    * names the oldest position kept and carries the current snapshot (of the stream's room), from
@@ -99,170 +215,53 @@ export class StatusEventStream {
     this.close();
   }
 
-  /** The follow time is over: end as soon as the client has caught up. */
-  private finishing = false;
-
-  private readonly response: ServerResponse;
-  private readonly format: StreamFormat;
-
-  constructor(
-    private readonly bus: StatusBusService,
-    private readonly http: RawHttp,
-    private readonly options: StatusEventStreamOptions,
-    private readonly onClosed: () => void,
-  ) {
-    this.lastSent = options.lastEventId ?? 0;
-    this.response = http.response;
-    this.format = options.format ?? STATUS_EVENTS;
-    // Before anything is awaited: a client may leave while the stream is being opened.
-    http.request.once('close', () => this.close());
-    http.response.once('close', () => this.close());
-  }
-
-  /**
-   * Checks the filter and the store, then answers 200 and streams. Until the headers are sent,
-   * an error (a bad filter, the store unreachable, the bus closed) is thrown for the HTTP edge
-   * to answer; after that, a failing read ends the stream, which the client resumes.
-   */
-  async open(): Promise<void> {
-    const { filter, lastEventId, heartbeatMs, followMs } = this.options;
-    const unsubscribe = await this.bus.subscribe((entry) => this.live(entry), filter);
-    this.unsubscribe = unsubscribe;
-    if (this.closed) return void unsubscribe();
-    let head: number;
-    let oldest = 0;
-    try {
-      const [newest] = await this.bus.recent(1);
-      head = newest?.seq ?? 0;
-      if (lastEventId !== undefined) oldest = await this.bus.oldestSeq();
-    } catch (err) {
-      this.close();
-      throw err;
-    }
-    if (this.closed) return;
-    const lost =
-      lastEventId !== undefined && lastEventId < oldest - 1
-        ? new StatusResumePointLostError(lastEventId, oldest)
-        : undefined;
-    if (lost && this.options.lostResume !== 'event') return this.gone(lost);
-    if (this.options.startAtHead && lastEventId === undefined) this.lastSent = head;
-    // A position this log never reached: the client saw another log (one kept in memory before
-    // a restart, say). Everything this log holds is new to it.
-    const reset = lastEventId !== undefined && lastEventId > head;
-    if (reset) this.lastSent = 0;
-    this.http.takeOver();
-    this.response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      // Tells nginx-style proxies not to buffer the stream.
-      'X-Accel-Buffering': 'no',
-    });
-    let opening: string;
-    try {
-      opening = await this.format.opening(head, this.lastSent);
-    } catch {
-      return this.end('store_unavailable');
-    }
-    this.write(opening);
-    if (lost) return this.end('resume_point_lost', lost.message);
-    this.heartbeat = setInterval(() => {
-      if (this.mode !== 'behind') this.write(': heartbeat\n\n');
-    }, heartbeatMs);
-    this.heartbeat.unref();
-    if (reset) this.write(this.format.reset(head));
-    if (followMs !== undefined && followMs > 0) {
-      this.follow = setTimeout(() => this.finish(), followMs);
-      this.follow.unref();
-    } else if (followMs === 0) {
-      this.finishing = true;
-    }
-    await this.catchUp(lastEventId !== undefined);
-  }
-
-  /** Ends the stream with a last event saying why and up to where it was sent. */
-  end(reason: StreamEndReason, detail?: string): void {
-    if (this.closed) return;
-    if (this.response.headersSent) {
-      this.response.write(this.format.closing(reason, this.lastSent, detail));
-    }
-    this.response.end();
-    this.close();
-  }
-
   /** The follow time is over: ends now if caught up, else once the client has caught up. */
   private finish(): void {
     this.finishing = true;
-    if (this.mode === 'live') this.end('finished');
+    if (this.idle) this.end('finished');
   }
 
-  private live(entry: StatusEntry): void {
-    if (this.mode === 'live') this.send(entry);
-    else if (this.mode === 'replay') this.held.push(entry);
-    // Behind: the entry is in the store, read from there once the client has caught up.
+  /** The subscription has given everything there is so far. */
+  private caughtUp(): void {
+    this.idle = true;
+    if (this.finishing && this.started) this.end('finished');
   }
 
   /**
-   * Sends what the store holds after the last position sent (when `read`), then what arrived
-   * live meanwhile, and goes live, unless the client falls behind again on the way.
+   * Writes an entry of the subscription; answers a promise while the client has more waiting
+   * than `maxBufferedBytes`, so that the subscription holds (and then reads) the rest.
    */
-  private async catchUp(read: boolean): Promise<void> {
-    this.mode = 'replay';
-    if (read) {
-      try {
-        await this.replay();
-      } catch (err) {
-        // Fell further behind than the store keeps: said, not skipped.
-        if (err instanceof StatusResumePointLostError) {
-          return this.end('resume_point_lost', err.message);
-        }
-        return this.end('store_unavailable'); // the client resumes from its last id
-      }
-    }
-    if (this.mode !== 'replay') return;
-    this.mode = 'live';
-    const held = this.held;
-    this.held = [];
-    for (const entry of held) if (this.mode === 'live') this.send(entry);
-    if (this.finishing && this.mode === 'live') this.end('finished');
-  }
-
-  private async replay(): Promise<void> {
-    const { filter } = this.options;
-    for (;;) {
-      const page = await this.bus.entriesAfter(this.lastSent, PAGE, filter);
-      // Filtered again here: a backend may ignore the filter (it is an optimisation there).
-      for (const entry of page) {
-        if (this.mode !== 'replay' || this.closed) return;
-        if (entry.matches(filter)) this.send(entry);
-      }
-      if (page.length < PAGE) return;
-      // Past what was sent, so that a page of entries the filter skips is not read again.
-      this.lastSent = Math.max(this.lastSent, page[page.length - 1]!.seq!);
-    }
-  }
-
-  private send(entry: StatusEntry): void {
-    if (this.closed || entry.seq! <= this.lastSent) return;
+  private deliver(entry: StatusEntry): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    if (!this.started) return this.ready.then(() => this.deliver(entry));
+    this.idle = false;
+    if (entry.seq! <= this.lastSent) return undefined;
     this.write(this.format.entry(entry));
     this.lastSent = entry.seq!;
+    if (this.response.writableLength > this.options.maxBufferedBytes) return this.fallBehind();
+    return undefined;
   }
 
   private write(chunk: string): void {
     if (this.closed) return;
     this.response.write(chunk);
-    if (this.response.writableLength > this.options.maxBufferedBytes) this.fallBehind();
   }
 
-  /** Stops writing until the client has read what waits, or ends the stream if it never does. */
-  private fallBehind(): void {
-    if (this.mode === 'behind') return;
-    this.mode = 'behind';
-    this.held = [];
-    this.stall = setTimeout(() => this.end('slow_client'), this.options.stallMs);
-    this.response.once('drain', () => {
-      clearTimeout(this.stall);
-      if (!this.closed) void this.catchUp(true);
+  /** Waits until the client has read what waits, or ends the stream if it never does. */
+  private fallBehind(): Promise<void> {
+    this.behind = true;
+    return new Promise<void>((resolve) => {
+      this.drained = () => {
+        clearTimeout(this.stall);
+        this.behind = false;
+        this.drained = undefined;
+        resolve();
+      };
+      this.stall = setTimeout(() => {
+        this.end('slow_client');
+        resolve();
+      }, this.options.stallMs);
+      this.response.once('drain', () => this.drained?.());
     });
   }
 
@@ -273,6 +272,9 @@ export class StatusEventStream {
     clearTimeout(this.stall);
     clearTimeout(this.follow);
     void this.unsubscribe?.();
+    // Deliveries waiting for the opening or for the client see the stream closed, and stop.
+    this.start();
+    this.drained?.();
     this.onClosed();
   }
 }

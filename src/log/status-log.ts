@@ -5,7 +5,11 @@ import { StatusFeed } from '../delivery/status-feed';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber, SubscribeOptions, Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
-import { InvalidStatusQueryError, StatusBusClosedError } from '../errors/status-bus.errors';
+import {
+  InvalidStatusQueryError,
+  StatusBusClosedError,
+  StatusResumePointLostError,
+} from '../errors/status-bus.errors';
 import { withTimeout } from '../util/with-timeout';
 import { countStats, judgeHealth, StatusBusHealth, StatusBusStats } from './status-health';
 import { StatusInstrumentation } from './status-instrumentation';
@@ -160,7 +164,8 @@ export class StatusLog {
 
   /**
    * Adds a subscriber that starts after `options.after` (see `SubscribeOptions.after`), once
-   * the store is found to keep every entry after it: it reads the store through `read`.
+   * the store is found to keep every entry after it (`oldest`): it reads the store through
+   * `read`.
    * @returns a function that removes it
    * @throws StatusResumePointLostError when the store no longer keeps them all
    */
@@ -168,6 +173,7 @@ export class StatusLog {
     callback: StatusSubscriber,
     options: SubscribeOptions & { after: number },
     read: ReadAfter,
+    oldest: () => Promise<number>,
   ): Promise<Unsubscribe> {
     checkCallback(callback);
     const filter = checkFilter(options);
@@ -176,7 +182,8 @@ export class StatusLog {
     // Where delivery here stands: from there on, every entry comes live, and nothing is read.
     const live = options.after === this.dispatcher.position;
     if (!live) {
-      await read(options.after, 1, filter);
+      const kept = await oldest();
+      if (options.after < kept - 1) throw new StatusResumePointLostError(options.after, kept);
       if (options.after > this.dispatcher.position) {
         const head = await this.backend.head();
         if (options.after > head) {

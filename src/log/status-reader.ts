@@ -48,13 +48,13 @@ export class StatusReader {
     return entries;
   };
 
-  /** The oldest position the store keeps; `0` when empty. */
-  async oldestSeq(): Promise<number> {
+  /** The oldest position the store keeps; `0` when empty. A property, as `entriesAfter`. */
+  readonly oldestSeq = async (): Promise<number> => {
     const backend = this.backend;
     if (!backend.oldest)
       return this.read('oldestSeq', async () => Math.min(1, await backend.head()));
     return this.read('oldestSeq', () => backend.oldest!());
-  }
+  };
 
   /** Whether a `completed` entry exists (from `agentId`, in `roomId`, when given). */
   async hasCompleted(agentId: string | undefined, roomId: string | undefined): Promise<boolean> {

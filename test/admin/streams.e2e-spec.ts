@@ -219,9 +219,11 @@ describe('event streams at the edge', () => {
 
   it('releases the subscription of a client that leaves while its stream is being opened', async () => {
     let gate: Promise<void> | undefined = undefined;
-    // A store slow to answer the stream's first read.
+    let asked = false;
+    // A store slow to answer the stream's first read, after which it subscribes.
     class SlowBackend extends InMemoryStatusBackend {
       override async recent(n: number, filter?: StatusFilter): Promise<StatusEntry[]> {
+        if (gate) asked = true;
         await gate;
         return super.recent(n, filter);
       }
@@ -231,7 +233,7 @@ describe('event streams at the edge', () => {
     gate = new Promise<void>((resolve) => (release = resolve));
     const request = http.get(`${url}/status/stream`, { headers: auth });
     request.on('error', () => undefined);
-    await eventually(() => bus.stats().subscribers === 1);
+    await eventually(() => asked);
     const closed = new Promise((resolve) => request.on('close', resolve));
     request.destroy();
     // The server has not answered yet; the client is gone.
