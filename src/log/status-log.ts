@@ -176,7 +176,7 @@ export class StatusLog {
     oldest: () => Promise<number>,
   ): Promise<Unsubscribe> {
     checkCallback(callback);
-    const filter = checkFilter(options);
+    checkFilter(options);
     checkSeq(options.after, 'after');
     this.assertOpen('subscribe');
     // Where delivery here stands: from there on, every entry comes live, and nothing is read.
