@@ -153,7 +153,7 @@ describe('subscribe after a position', () => {
     });
   });
 
-  it('refuses a position older than the store keeps, and one that is not a position', async () => {
+  it('refuses a position older than the store keeps, one beyond its newest, and one that is not a position', async () => {
     const app = await startBusApp({ maxEntries: 5 });
     try {
       for (let i = 0; i < 10; i++) app.bus.post('exec', `e${i}`, 'ok');
@@ -163,6 +163,9 @@ describe('subscribe after a position', () => {
       );
       await expect(app.bus.subscribe(() => undefined, { after: -1 })).rejects.toThrow(
         'Invalid status query: after must be an integer ≥ 0, got a number (-1)',
+      );
+      await expect(app.bus.subscribe(() => undefined, { after: 11 })).rejects.toThrow(
+        'Invalid status query: after is beyond the newest position on the bus (10)',
       );
       const seen: number[] = [];
       const stop = await app.bus.subscribe((e) => void seen.push(e.seq!), { after: 5 });

@@ -12,6 +12,31 @@ export type ReadAfter = (
   filter: StatusFilter,
 ) => Promise<StatusEntry[]>;
 
+/**
+ * Refuses a resume point the store cannot start from: older than the oldest entry it keeps
+ * (entries after it are gone), or beyond the newest position the bus reached (`delivered` is
+ * where delivery here stands; only past it is the store asked for its head).
+ * @throws StatusResumePointLostError, or InvalidStatusQueryError naming `after`
+ */
+export async function checkResumePoint(
+  after: number,
+  delivered: number,
+  oldest: () => Promise<number>,
+  head: () => Promise<number>,
+): Promise<void> {
+  const kept = await oldest();
+  if (after < kept - 1) throw new StatusResumePointLostError(after, kept);
+  if (after <= delivered) return;
+  const newest = await head();
+  if (after > newest) {
+    throw new InvalidStatusQueryError(
+      'after',
+      `is beyond the newest position on the bus (${newest}): resume from the seq of the last ` +
+        'entry received',
+    );
+  }
+}
+
 /** How a resumable subscription reads and holds. */
 export interface ResumableSettings {
   /** Live entries held while the callback is busy; beyond, it reads them from the store. */

@@ -5,16 +5,16 @@ import { StatusFeed } from '../delivery/status-feed';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber, SubscribeOptions, Unsubscribe } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
-import {
-  InvalidStatusQueryError,
-  StatusBusClosedError,
-  StatusResumePointLostError,
-} from '../errors/status-bus.errors';
+import { StatusBusClosedError } from '../errors/status-bus.errors';
 import { withTimeout } from '../util/with-timeout';
 import { countStats, judgeHealth, StatusBusHealth, StatusBusStats } from './status-health';
 import { StatusInstrumentation } from './status-instrumentation';
 import { checkCallback, checkFilter, checkSeq } from './status-query';
-import { ReadAfter, ResumableSubscription } from '../delivery/resumable-subscription';
+import {
+  checkResumePoint,
+  ReadAfter,
+  ResumableSubscription,
+} from '../delivery/resumable-subscription';
 import type { StatusJournal } from './status-journal';
 import type { StatusLogOptions } from './status-log-options';
 import { Queued, StatusWriter } from '../writing/status-writer';
@@ -180,20 +180,12 @@ export class StatusLog {
     checkSeq(options.after, 'after');
     this.assertOpen('subscribe');
     // Where delivery here stands: from there on, every entry comes live, and nothing is read.
+    // Decided and attached in one turn, so that no entry is handed out in between.
     const live = options.after === this.dispatcher.position;
     if (!live) {
-      const kept = await oldest();
-      if (options.after < kept - 1) throw new StatusResumePointLostError(options.after, kept);
-      if (options.after > this.dispatcher.position) {
-        const head = await this.backend.head();
-        if (options.after > head) {
-          throw new InvalidStatusQueryError(
-            'after',
-            `is beyond the newest position on the bus (${head}): resume from the seq of the ` +
-              'last entry received',
-          );
-        }
-      }
+      await checkResumePoint(options.after, this.dispatcher.position, oldest, () =>
+        this.backend.head(),
+      );
       this.assertOpen('subscribe');
     }
     const settings = { maxHeld: this.options.subscriberMaxQueue, page: 1000, retryMaxMs: 5000 };
