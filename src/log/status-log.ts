@@ -17,7 +17,8 @@ import {
 } from '../delivery/resumable-subscription';
 import type { StatusJournal } from './status-journal';
 import type { StatusLogOptions } from './status-log-options';
-import { Queued, StatusWriter } from '../writing/status-writer';
+import { StatusWriter } from '../writing/status-writer';
+import type { Queued } from '../writing/status-writer-settings';
 
 /** Where the log is in its life. */
 type Phase = 'created' | 'open' | 'delivering' | 'closing' | 'closed';

@@ -4,7 +4,7 @@ import type { StatusLevel } from '../entry/status-level';
 import { checkUnreserved } from '../entry/reserved-names';
 import { StatusStoreTimeoutError } from '../errors/status-bus.errors';
 import { Deadlines } from '../util/deadlines';
-import type { Queued } from '../writing/status-writer';
+import type { Queued } from '../writing/status-writer-settings';
 import type { StatusLog } from './status-log';
 
 /**

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { InMemoryStatusBackend } from '../backends/in-memory-status.backend';
 import { StatusEntry } from '../entry/status-entry';
 import { StatusBufferFullError } from '../errors/status-bus.errors';
-import { Queued, StatusWriter, StatusWriterSettings } from './status-writer';
+import { StatusWriter } from './status-writer';
+import type { Queued, StatusWriterSettings } from './status-writer-settings';
 import { logged } from '../../test/support/logged';
 import { eventually } from '../../test/support/eventually';
 

@@ -4,46 +4,8 @@ import { StatusEntry } from '../entry/status-entry';
 import { StatusBufferFullError } from '../errors/status-bus.errors';
 import { ProgressWaiters } from '../delivery/progress-waiters';
 import { Handover } from '../util/handover';
-
-/** How the writer batches and retries. */
-export interface StatusWriterSettings {
-  /** Most entries written in one `append`. */
-  maxBatchSize: number;
-  /** Most entries waiting to be written; `post` is refused beyond it. */
-  maxBufferedEntries: number;
-  /**
-   * Told of each append the store accepted: how many entries, how many ms after sending. Set
-   * and unset while the writer runs: appends are timed only while someone is told.
-   */
-  onAppended?: (count: number, ms: number) => void;
-  /** First wait after a failed append; doubles up to `retryMaxMs`. */
-  retryInitialMs: number;
-  retryMaxMs: number;
-}
-
-/** What happens with entries once the backend has stored them (JSONL, then the feed). */
-export type StoredHandler = (stored: StatusEntry[]) => Promise<void> | void;
-
-/** An entry waiting its turn to be stored; set `onStored` to be told of its stored copy. */
-export interface Queued {
-  readonly entry: StatusEntry;
-  onStored?: (stored: StatusEntry) => void;
-}
-
-/**
- * The backend's `appendNow`, unless a subclass overrides `append` below the class that gives
- * `appendNow` (one that records or alters appends): its appends then go through its `append`.
- */
-function appendNowOf(
-  backend: StatusBackend,
-): ((entries: readonly StatusEntry[]) => StatusEntry[]) | undefined {
-  if (!backend.appendNow) return undefined;
-  for (let at: object | null = backend; at; at = Object.getPrototypeOf(at) as object | null) {
-    if (Object.hasOwn(at, 'appendNow')) return backend.appendNow.bind(backend);
-    if (Object.hasOwn(at, 'append')) return undefined;
-  }
-  return undefined;
-}
+import { appendNowOf } from './append-now';
+import type { Queued, StatusWriterSettings, StoredHandler } from './status-writer-settings';
 
 /**
  * The single writer between `post` and the backend. Posts wait in an in-memory queue; each
