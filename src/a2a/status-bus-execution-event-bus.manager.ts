@@ -17,22 +17,15 @@ import {
 import type { Unsubscribe } from '../delivery/status-subscriber';
 import type { StatusEntry } from '../entry/status-entry';
 import { POST_RESERVED } from '../entry/reserved-names';
-import { describeValue } from '../errors/describe-value';
 import { StatusBusService } from '../status-bus.service';
 import { BoundedMap } from '../util/bounded-map';
 import { resolveA2aBusOptions, STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
 import type { ResolvedA2aBusOptions } from './resolve-a2a-options';
 import { TaskEventChannel } from './task-event-channel';
-import {
-  A2A_ACTIONS,
-  A2A_SEQ_KEY,
-  contextIdOf,
-  eventOfEntry,
-  failureOf,
-  positionOf,
-  postOfEvent,
-  taskIdOf,
-} from './task-event.entry';
+import { TaskEnds } from './task-ends';
+import { TaskEventWriter, type TaskPlace } from './task-event.writer';
+import { headersOf, keyOf, lastEventId, tenantOf } from './call-context';
+import { A2A_ACTIONS, A2A_SEQ_KEY, eventOfEntry, positionOf } from './task-event.entry';
 
 /** The states after which a task changes no more, as stored in `metadata.a2a_state`. */
 const TERMINAL_STATES = new Set([
@@ -41,12 +34,6 @@ const TERMINAL_STATES = new Set([
   'TASK_STATE_CANCELED',
   'TASK_STATE_REJECTED',
 ]);
-
-/** Where a task's entries are: its room and its context. */
-interface TaskPlace {
-  room: string;
-  contextId: string;
-}
 
 /** Told of a cancel request for a task, from any instance. */
 export type CancelListener = (taskId: string, tenant: string) => void;
@@ -73,7 +60,8 @@ export class StatusBusExecutionEventBusManager
   private readonly options: ResolvedA2aBusOptions;
   private readonly channels = new Map<string, Set<TaskEventChannel>>();
   private readonly places = new BoundedMap<string, TaskPlace>(10_000);
-  private readonly endWaiters = new Map<string, Set<() => void>>();
+  private readonly ends = new TaskEnds();
+  private readonly writer: TaskEventWriter;
   private readonly cancelListeners = new Set<CancelListener>();
   /**
    * Per call, the tasks the store answered to it: a resubscription starts where the task the
@@ -94,6 +82,7 @@ export class StatusBusExecutionEventBusManager
     @Optional() @Inject(STATUS_BUS_A2A_OPTIONS) options?: ResolvedA2aBusOptions,
   ) {
     this.options = options ?? resolveA2aBusOptions();
+    this.writer = new TaskEventWriter(bus, this.options, this.places);
   }
 
   async onModuleInit(): Promise<void> {
@@ -193,19 +182,7 @@ export class StatusBusExecutionEventBusManager
    */
   async requestCancel(taskId: string, tenant: string): Promise<boolean> {
     const key = keyOf(tenant, taskId);
-    const ended = new Promise<boolean>((resolve) => {
-      const waiters = this.endWaiters.get(key) ?? new Set();
-      const done = (result: boolean) => {
-        clearTimeout(timer);
-        waiters.delete(end);
-        if (waiters.size === 0) this.endWaiters.delete(key);
-        resolve(result);
-      };
-      const end = () => done(true);
-      const timer = setTimeout(() => done(false), this.options.cancelTimeoutMs);
-      waiters.add(end);
-      this.endWaiters.set(key, waiters);
-    });
+    const ended = this.ends.wait(key, this.options.cancelTimeoutMs);
     const place = this.places.get(key);
     this.bus[POST_RESERVED](this.options.agentId, A2A_ACTIONS.cancel, 'pending', {
       detail: `cancel of task ${taskId} requested`,
@@ -215,61 +192,9 @@ export class StatusBusExecutionEventBusManager
     return ended;
   }
 
-  /**
-   * Stores `event`. Never throws: it is called from executors and from the SDK's own `.catch`
-   * handlers, where a throw is an unhandled rejection that ends the process. An event the bus
-   * cannot store fails its task instead (`failureOf`); one that cannot even be placed in
-   * a task is logged and dropped.
-   */
+  /** Stores `event` (see `TaskEventWriter.publish`): never throws. */
   publish(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined {
-    const taskId = taskIdOf(event) ?? channel.taskId;
-    try {
-      return this.store(channel, event);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const contextId = contextIdOf(event) ?? channel.contextId;
-      this.logger.error(
-        `Task ${taskId}: its ${event.kind} event could not be stored (${reason})` +
-          (contextId === undefined ? '; it is dropped.' : '; the task is failed instead.'),
-      );
-      if (contextId === undefined) return undefined;
-      try {
-        return this.store(channel, failureOf(event, taskId, contextId, reason));
-      } catch (again) {
-        this.logger.error(
-          `Task ${taskId}: its failure could not be stored either ` +
-            `(${again instanceof Error ? again.message : String(again)}).`,
-        );
-        return undefined;
-      }
-    }
-  }
-
-  /** Stores `event` as an entry of its task's room; throws what the bus throws. */
-  private store(channel: TaskEventChannel, event: AgentExecutionEvent): string | undefined {
-    const taskId = taskIdOf(event) ?? channel.taskId;
-    const tenant = channel.tenant;
-    const key = keyOf(tenant, taskId);
-    const own = taskId === channel.taskId;
-    const contextId =
-      contextIdOf(event) ??
-      (own ? channel.contextId : undefined) ??
-      this.places.get(key)?.contextId;
-    if (contextId === undefined) {
-      throw new RequestMalformedError(
-        `An event of task ${taskId} names no contextId, and no earlier event of the task did.`,
-      );
-    }
-    if (own) channel.contextId ??= contextId;
-    const room = this.options.room({ taskId, contextId, tenant });
-    this.places.set(key, { room, contextId });
-    const post = postOfEvent(event, taskId, contextId, tenant);
-    const entry = this.bus[POST_RESERVED](this.options.agentId, post.action, post.status, {
-      detail: post.detail,
-      metadata: post.metadata,
-      roomId: room,
-    });
-    return own ? entry.id : undefined;
+    return this.writer.publish(channel, event);
   }
 
   attach(channel: TaskEventChannel): void {
@@ -334,9 +259,7 @@ export class StatusBusExecutionEventBusManager
     }
     const key = keyOf(tenant, taskId);
     if (typeof contextId === 'string') this.places.set(key, { room: entry.roomId, contextId });
-    if (typeof state === 'string' && TERMINAL_STATES.has(state)) {
-      for (const end of [...(this.endWaiters.get(key) ?? [])]) end();
-    }
+    if (typeof state === 'string' && TERMINAL_STATES.has(state)) this.ends.ended(key);
   }
 
   /**
@@ -387,31 +310,4 @@ export class StatusBusExecutionEventBusManager
     const event = eventOfEntry(entry);
     if (event) channel.receive(entry, event);
   }
-}
-
-function keyOf(tenant: string, taskId: string): string {
-  return `${tenant}\u0000${taskId}`;
-}
-
-/** The headers of the request a call came in on (the SDK's transports put them in its state). */
-function headersOf(context: ServerCallContext | undefined): object | undefined {
-  const headers: unknown = context?.state.get('headers');
-  return typeof headers === 'object' && headers !== null ? headers : undefined;
-}
-
-function tenantOf(context: ServerCallContext | undefined): string {
-  return context?.tenant ?? '';
-}
-
-/** The `Last-Event-ID` header of the call: the position to resume after. */
-function lastEventId(context: ServerCallContext | undefined): number | undefined {
-  const value = (headersOf(context) as Record<string, unknown> | undefined)?.['last-event-id'];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) {
-    throw new RequestMalformedError(
-      `Last-Event-ID must be a position on the bus (an integer ≥ 0: the metadata.${A2A_SEQ_KEY} ` +
-        `of the last event received), got ${describeValue(value)}`,
-    );
-  }
-  return Number(value.trim());
 }
