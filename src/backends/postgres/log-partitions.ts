@@ -45,6 +45,15 @@ export interface PartitionsReport {
   dropped: { partition: string; rows: number; archive?: string }[];
 }
 
+/** Whether an append failed for want of a partition for some of its positions. */
+export function isMissingPartition(err: unknown): boolean {
+  return (
+    (err as { code?: string }).code === '23514' &&
+    err instanceof Error &&
+    err.message.includes('no partition of relation')
+  );
+}
+
 /**
  * Keeps the partitions of the log, which is partitioned by position:
  *

@@ -1,44 +1,22 @@
 import { Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { Client, type ClientConfig, type Pool } from 'pg';
+import type { ClientConfig, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { StatusEntry } from '../../entry/status-entry';
 import { timestampMillis } from '../../entry/status-timestamp';
 import { StatusBusConfigError } from '../../errors/status-bus.errors';
-import { describeValue } from '../../errors/describe-value';
-import { fail, positiveInteger } from '../../util/option-checks';
+import { positiveInteger } from '../../util/option-checks';
 import type { SqlPort } from '../sql-port';
 import { StatusBackend, StatusFilter, StatusMaintenance, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import type { StatusArchiveRecord } from '../../retention/status-archive';
-import { LogPartitions, type PartitionsReport } from './log-partitions';
+import { isMissingPartition, LogPartitions, type PartitionsReport } from './log-partitions';
+import { checkChannel, checkConnectionName, defaultChannel, statementName } from './postgres-names';
+import { checkSchemaVersion, tableSchema } from './postgres-schema';
 import { runStatusBusMigrations } from './postgres-migrations';
-import { CopyIn } from './copy-in';
-import { COLUMNS, COPY_ENTRIES, copyRows, EntryRow, toEntry } from './postgres-entry-row';
+import { PostgresAppender } from './postgres-appender';
+import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
 import { PostgresNotificationListener } from './postgres-notification-listener';
 import { PostgresStatusOptions } from './postgres-status-options.interface';
-
-/** The append of a batch some of whose entries may be stored already (it skips them). */
-const APPEND =
-  'SELECT entry_id, seq FROM status_bus_append($1::json, $2::uuid, $3::text, $4::timestamptz)';
-
-/**
- * The oldest schema this release runs on (`status_bus_schema_version()`), the start of its
- * upgrade window: the previous release runs on this release's schema too, so instances are
- * upgraded one at a time once the migrations have run (docs/operations.md).
- */
-export const OLDEST_SCHEMA = 1764000000010;
-
-/** Positions of a batch's entries, as the append answers them. */
-type Stored = { entry_id: string; seq: string | number }[];
-
-/** Whether `status_bus_append_begin` refused a batch because some of its entries are stored. */
-function isStoredAlready(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505';
-}
-
-/** PostgreSQL's longest identifier, in bytes: a channel name is one. */
-const MAX_IDENTIFIER_BYTES = 63;
 
 /** `WHERE` and its parameters for a filter; each field matches a column exactly. */
 function whereClause(filter: StatusFilter): { where: string; params: unknown[] } {
@@ -56,79 +34,6 @@ function whereClause(filter: StatusFilter): { where: string; params: unknown[] }
   return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** Refuses a channel name PostgreSQL would not take as an identifier. */
-function checkChannel(channel: unknown): void {
-  if (
-    typeof channel !== 'string' ||
-    channel === '' ||
-    Buffer.byteLength(channel) > MAX_IDENTIFIER_BYTES ||
-    channel.includes('\0')
-  ) {
-    throw new StatusBusConfigError(
-      `StatusBusModule option postgres.channel must be a non-empty name of at most ` +
-        `${MAX_IDENTIFIER_BYTES} bytes without NUL characters`,
-    );
-  }
-}
-
-/**
- * The longest `connectionName`: PostgreSQL keeps 63 bytes of `application_name`, and the
- * listening connection adds `-listener`.
- */
-const MAX_CONNECTION_NAME = MAX_IDENTIFIER_BYTES - '-listener'.length;
-
-/** The connection name, checked: printable ASCII, as PostgreSQL shows anything else as `?`. */
-function checkConnectionName(name: unknown): string {
-  if (name === undefined) return 'nest-status-bus';
-  if (
-    typeof name !== 'string' ||
-    !new RegExp(`^[\x20-\x7e]{1,${MAX_CONNECTION_NAME}}$`).test(name)
-  ) {
-    fail(
-      'postgres.connectionName',
-      `must be 1 to ${MAX_CONNECTION_NAME} printable ASCII characters, got ${describeValue(name)}`,
-    );
-  }
-  return name;
-}
-
-/** Whether an append failed for want of a partition for some of its positions. */
-function isMissingPartition(err: unknown): boolean {
-  return (
-    (err as { code?: string }).code === '23514' &&
-    err instanceof Error &&
-    err.message.includes('no partition of relation')
-  );
-}
-
-/**
- * The name under which a statement is prepared on each connection: the bus has a few dozen
- * statements, each planned once per connection rather than at every call. Planning a read of
- * the partitioned log costs more than the read, and all of it is saved once PostgreSQL keeps a
- * generic plan.
- */
-const statementNames = new Map<string, string>();
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `status_bus_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    statementNames.set(sql, name);
-  }
-  return name;
-}
-
-/**
- * The channel a bus whose table lives in `schema` notifies on: `status_bus` in `public` (the
- * name earlier releases used, so a rolling upgrade keeps working), `status_bus.<schema>`
- * elsewhere, shortened with a hash of the schema when that is longer than an identifier may be.
- */
-export function defaultChannel(schema: string): string {
-  if (schema === 'public') return 'status_bus';
-  const channel = `status_bus.${schema}`;
-  if (Buffer.byteLength(channel) <= MAX_IDENTIFIER_BYTES) return channel;
-  return `status_bus.${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
-}
-
 /**
  * The status log in PostgreSQL, through TypeORM and `pg`: an append-only table whose `seq` is
  * one global order shared by every instance on the database.
@@ -144,20 +49,17 @@ export class PostgresStatusBackend extends StatusBackend {
   /** One append may be sent while the previous one commits: see `status_bus_append(json, uuid)`. */
   override readonly pipelining = 2;
   private dataSource: DataSource | undefined;
-  /**
-   * The connection appends go through, in order; replaced when it breaks. Kept as the promise
-   * of the connection so that appends made while it connects are sent in the order they were
-   * made: each waits on this same promise, and its callbacks run in the order they were added.
-   */
-  private appending: Promise<Client> | undefined;
   /** The notification channel of this bus, known once open. */
   private channel = '';
-  /** The last entry of the latest append sent and not yet answered, and when its batch was made. */
-  private pendingLast: { id: string; since: number; done: Promise<unknown> } | undefined;
   private ownsDataSource = false;
   /** What the bus's connections are called in `pg_stat_activity`. */
   private readonly connectionName: string;
   private readonly logger = new Logger('StatusBus');
+  /** Sends the appends, on a connection of their own. */
+  private readonly appender = new PostgresAppender(
+    () => this.clientConfig('writer'),
+    () => this.channel,
+  );
 
   /** The partitions of the log, kept by this instance (one at a time among instances). */
   private partitions: LogPartitions | undefined;
@@ -209,8 +111,8 @@ export class PostgresStatusBackend extends StatusBackend {
     }
     try {
       if (this.options.migrationsRun) await this.runMigrations();
-      await this.assertSchema();
-      this.channel = this.options.channel ?? defaultChannel(await this.tableSchema());
+      await checkSchemaVersion(this.pool());
+      this.channel = this.options.channel ?? defaultChannel(await tableSchema(this.pool()));
       this.partitions = new LogPartitions(
         () => this.pool(),
         this.extras.clock ?? Date.now,
@@ -228,7 +130,7 @@ export class PostgresStatusBackend extends StatusBackend {
   override async append(entries: readonly StatusEntry[]): Promise<StatusEntry[]> {
     let since = Infinity;
     for (const e of entries) since = Math.min(since, timestampMillis(e.ts));
-    const rows = await this.appendOnWriter(entries, since).catch(async (err: unknown) => {
+    const rows = await this.appender.send(entries, since).catch(async (err: unknown) => {
       // More appends than the partitions kept ready hold: partitions are added now, and the
       // writer's retry stores the batch.
       if (isMissingPartition(err)) await this.partitions?.cover(entries.length);
@@ -247,115 +149,6 @@ export class PostgresStatusBackend extends StatusBackend {
       for (const r of existing) seqById.set(r.entry_id, Number(r.seq));
     }
     return entries.map((e) => e.withSeq(seqById.get(e.id)!));
-  }
-
-  /**
-   * Sends the append on the dedicated append connection. A batch sent while another is still
-   * unanswered names that one's last entry, so it cannot commit if the other did not.
-   *
-   * Everything up to handing the query to the connection happens in the order of the calls:
-   * the predecessor is taken now, and the query is queued on the connection from a callback of
-   * the one promise every append waits on. (An `await` of a fresh promise per call let a later
-   * append overtake an earlier one that was still waiting for the connection.)
-   */
-  private async appendOnWriter(entries: readonly StatusEntry[], earliest: number): Promise<Stored> {
-    const before = this.pendingLast;
-    const after = before?.id ?? null;
-    // Where the append looks for duplicates and for the batch before: from when the earliest
-    // entry of either was made.
-    const since = new Date(Math.min(earliest, before?.since ?? Infinity)).toISOString();
-    const result = this.appendConnection().then((connection) =>
-      this.copyBatch(connection, entries, after, since),
-    );
-    const pending = {
-      id: entries[entries.length - 1]!.id,
-      since: earliest,
-      done: result.catch(() => undefined),
-    };
-    this.pendingLast = pending;
-    void pending.done.then(() => {
-      if (this.pendingLast === pending) this.pendingLast = undefined;
-    });
-    return result;
-  }
-
-  /** Stores a batch with one call of `status_bus_append`, which skips entries already stored. */
-  private async insertBatch(
-    connection: Client,
-    entries: readonly StatusEntry[],
-    after: string | null,
-    since: string,
-  ): Promise<Stored> {
-    const batch = JSON.stringify(
-      entries.map((e) => ({
-        entry_id: e.id,
-        ts: e.ts,
-        agent_id: e.agentId,
-        action: e.action,
-        status: e.status,
-        detail: e.detail,
-        metadata: e.metadata,
-        room_id: e.roomId,
-      })),
-    );
-    const params = [batch, after, this.channel, since];
-    return (await connection.query<{ entry_id: string; seq: string }>(APPEND, params)).rows;
-  }
-
-  /**
-   * Stores a batch by COPY: `status_bus_append_begin`, the COPY and `status_bus_append_end`, sent
-   * as one query string (one round trip, one transaction). The first takes the lock and refuses
-   * a batch holding an entry already stored (a retry whose first attempt committed unanswered);
-   * that batch goes through `status_bus_append` instead, which skips those entries.
-   *
-   * The entries' positions follow one another from the position before the batch, unless
-   * something else took positions from the sequence meanwhile: then it answers none, and
-   * `append` reads them back.
-   */
-  private async copyBatch(
-    connection: Client,
-    entries: readonly StatusEntry[],
-    after: string | null,
-    since: string,
-  ): Promise<Stored> {
-    const literal = (value: string) => connection.escapeLiteral(value);
-    const ids = literal(`{${entries.map((e) => e.id).join(',')}}`);
-    const copy = new CopyIn(
-      `SELECT status_bus_append_begin(${ids}::uuid[], ${after === null ? 'NULL' : literal(after)}::uuid, ` +
-        `${literal(since)}::timestamptz);\n${COPY_ENTRIES};\n` +
-        `SELECT status_bus_append_end(${literal(this.channel)})`,
-      copyRows(entries),
-    );
-    connection.query(copy);
-    let values: (string | null)[];
-    try {
-      values = await copy.done;
-    } catch (err) {
-      if (isStoredAlready(err)) return this.insertBatch(connection, entries, after, since);
-      throw err;
-    }
-    const [before, newest] = [Number(values[0]), Number(values[1])];
-    if (newest - before !== entries.length) return [];
-    return entries.map((e, i) => ({ entry_id: e.id, seq: before + 1 + i }));
-  }
-
-  private appendConnection(): Promise<Client> {
-    if (this.appending) return this.appending;
-    const client = new Client(this.clientConfig('writer'));
-    const connected = client.connect().then(
-      () => client,
-      (err: unknown) => {
-        broken();
-        throw err;
-      },
-    );
-    const broken = () => {
-      if (this.appending === connected) this.appending = undefined;
-    };
-    client.on('error', broken);
-    client.on('end', broken);
-    this.appending = connected;
-    return connected;
   }
 
   /**
@@ -484,9 +277,7 @@ export class PostgresStatusBackend extends StatusBackend {
 
   override async close(): Promise<void> {
     await this.partitions?.stop();
-    const appending = this.appending;
-    this.appending = undefined;
-    await appending?.then((client) => client.end()).catch(() => undefined);
+    await this.appender.close();
     if (this.ownsDataSource && this.dataSource?.isInitialized) await this.dataSource.destroy();
     this.dataSource = undefined;
   }
@@ -530,38 +321,5 @@ export class PostgresStatusBackend extends StatusBackend {
   private async runMigrations(): Promise<void> {
     const applied = await runStatusBusMigrations(this.dataSource!.options);
     for (const name of applied) this.logger.log(`Applied migration ${name}`);
-  }
-
-  /** The schema of the table this bus's statements resolve to, through the search path. */
-  private async tableSchema(): Promise<string> {
-    const rows = await this.query<{ schema: string }>(
-      `SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.oid = to_regclass('status_bus_entries')`,
-    );
-    return rows[0]!.schema;
-  }
-
-  /**
-   * Checks that the schema is one this release runs on, by its version: one read, of a
-   * function the migrations keep (`status_bus_schema_version()`, missing before 1764000000010).
-   */
-  private async assertSchema(): Promise<void> {
-    let version = 0;
-    try {
-      // Not prepared: on an older schema the statement fails, and is not kept.
-      const { rows } = await this.pool().query<{ version: string }>(
-        'SELECT status_bus_schema_version() AS version',
-      );
-      version = Number(rows[0]!.version);
-    } catch (err) {
-      if ((err as { code?: string }).code !== '42883') throw err; // undefined_function
-    }
-    if (version < OLDEST_SCHEMA) {
-      throw new StatusBusConfigError(
-        'The status_bus_entries table is missing or not up to date. Run the migrations ' +
-          '(DATABASE_URL=... npx nest-status-bus migrate), or set postgres.migrationsRun: true. ' +
-          `(Schema version ${version || 'none'}; this release needs ${OLDEST_SCHEMA} or later.)`,
-      );
-    }
   }
 }
