@@ -1,77 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { StatusEntry } from '../../entry/status-entry';
-import type { StatusLevel } from '../../entry/status-level';
-import type { JsonValue } from '../../entry/status-entry.validation';
-import { describeValue } from '../../errors/describe-value';
 import type { ResolvedRetention } from '../../retention/retention-options';
-import { deepFreeze } from '../../util/deep-freeze';
-import { fail, positiveInteger } from '../../util/option-checks';
 import type { ScriptPort } from '../script-port';
 import { StatusBackend, StatusFilter, StatusMaintenance, StopWatching } from '../status-backend';
 import { RedisKeys } from './redis-keys';
 import { RedisStatusOptions } from './redis-status-options.interface';
-import { ACK_SCRIPT, APPEND_SCRIPT, READ_SCRIPT, TRIM_SCRIPT } from './redis-scripts';
-
-/** The scripts, as commands of the bus's connections (ioredis sends EVALSHA, EVAL once needed). */
-interface ScriptCommands {
-  statusBusAppend(...keysAndArgs: (string | number)[]): Promise<number[]>;
-  statusBusAck(...keysAndArgs: (string | number)[]): Promise<number>;
-  statusBusRead(...keysAndArgs: (string | number)[]): Promise<(string | number)[]>;
-  statusBusTrim(...keysAndArgs: (string | number)[]): Promise<number>;
-}
-
-type Connection = (Redis | Cluster) & ScriptCommands;
-
-/** An entry as the stream stores it: [id, ts, agent_id, action, status, detail, metadata, room_id]. */
-type StoredEntry = [
-  string,
-  string,
-  string,
-  string,
-  StatusLevel,
-  string,
-  Record<string, JsonValue>,
-  string,
-];
+import { openConnection, type Connection } from './redis-connection';
+import { stored, toEntry } from './redis-entry';
+import { resolveRedisOptions } from './redis-options';
+import { RedisTrimming } from './redis-trimming';
 
 /** Entries a read script looks at before it answers, so that one read never blocks the server long. */
 const READ_BUDGET = 4096;
-/** Entries a trim script removes before it answers, for the same reason. */
-const TRIM_BUDGET = 1000;
-
-function stored(entry: StatusEntry): string {
-  const e = entry;
-  return JSON.stringify([
-    e.id,
-    e.ts,
-    e.agentId,
-    e.action,
-    e.status,
-    e.detail,
-    e.metadata,
-    e.roomId,
-  ]);
-}
-
-function toEntry(seq: string | number, json: string): StatusEntry {
-  const [id, ts, agentId, action, status, detail, metadata, roomId] = JSON.parse(
-    json,
-  ) as StoredEntry;
-  return new StatusEntry({
-    id,
-    seq: Number(seq),
-    ts,
-    agentId,
-    action,
-    status,
-    detail,
-    metadata: deepFreeze(metadata),
-    roomId,
-  });
-}
-
 /** The index keys (under the base) a filter reads. */
 function indexes(filter: StatusFilter): string[] {
   const keys: string[] = [];
@@ -115,11 +57,8 @@ export class RedisStatusBackend extends StatusBackend {
   private readonly window: { newer: string; older: string };
   /** The largest batch appended yet: the window must hold every append that may be retried. */
   private largestBatch = 1;
-  private trimming: NodeJS.Timeout | undefined;
-  private trimPass: Promise<void> | undefined;
-  private trimmed = 0;
-  private readonly upkeep: StatusMaintenance = { failedPasses: 0, failingInARow: 0 };
   private readonly logger = new Logger('StatusBus');
+  private readonly trimming: RedisTrimming;
 
   /**
    * @param extras what the module passes from its own options: retention (timed by the server's
@@ -131,68 +70,19 @@ export class RedisStatusBackend extends StatusBackend {
     private readonly extras: { retention?: ResolvedRetention } = {},
   ) {
     super();
-    if ((options.url === undefined) === (options.client === undefined)) {
-      fail(
-        'redis',
-        "needs exactly one of url (the bus opens its own connections) or client (an ioredis client of the application's)",
-      );
-    }
-    if (
-      options.url !== undefined &&
-      (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))
-    ) {
-      // The URL may hold a password: it is described, never shown.
-      fail(
-        'redis.url',
-        `must be a redis:// or rediss:// URL, got ${typeof options.url === 'string' ? 'another string' : describeValue(options.url)}`,
-      );
-    }
-    // Checked by shape: the application may have loaded a copy of ioredis of its own.
-    const client = options.client as Partial<Redis> | undefined;
-    if (
-      client !== undefined &&
-      (typeof client !== 'object' ||
-        client === null ||
-        typeof client.duplicate !== 'function' ||
-        typeof client.isCluster !== 'boolean')
-    ) {
-      fail(
-        'redis.client',
-        `must be an ioredis Redis or Cluster client, got ${describeValue(options.client)}`,
-      );
-    }
+    const resolved = resolveRedisOptions(options, extras.retention);
+    this.replicas = resolved.replicas;
+    this.replicaTimeoutMs = resolved.replicaTimeoutMs;
+    this.maxEntries = resolved.maxEntries;
+    this.connectionName = resolved.connectionName;
     this.keys = new RedisKeys(options.prefix ?? 'status-bus');
     this.window = this.keys.window(randomUUID());
-    const replicas = options.waitForReplicas ?? 0;
-    if (!Number.isSafeInteger(replicas) || replicas < 0) {
-      fail('redis.waitForReplicas', `must be an integer ≥ 0, got ${describeValue(replicas)}`);
-    }
-    this.replicas = replicas;
-    this.replicaTimeoutMs = positiveInteger(
-      'redis.replicaTimeoutMs',
-      options.replicaTimeoutMs,
-      1000,
+    this.trimming = new RedisTrimming(
+      () => this.live(this.writer),
+      this.keys,
+      extras.retention,
+      this.maxEntries,
     );
-    this.maxEntries =
-      options.maxEntries === undefined
-        ? undefined
-        : positiveInteger('redis.maxEntries', options.maxEntries, 1);
-    const name = options.connectionName ?? 'nest-status-bus';
-    // Redis takes a name without spaces or newlines.
-    if (typeof name !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(name)) {
-      fail(
-        'redis.connectionName',
-        `must be 1 to 100 visible ASCII characters without spaces, got ${describeValue(name)}`,
-      );
-    }
-    this.connectionName = name;
-    positiveInteger('redis.pollIntervalMs', options.pollIntervalMs, 1000);
-    if (extras.retention?.archiveDir !== undefined) {
-      fail(
-        'retention.archiveDir',
-        'applies to the log in PostgreSQL; on Redis, retention trims entries without archiving them',
-      );
-    }
   }
 
   /** The key holding the newest position readers may read: `acked` when appends wait for replicas. */
@@ -202,80 +92,13 @@ export class RedisStatusBackend extends StatusBackend {
 
   override async open(): Promise<void> {
     try {
-      this.writer = await this.connect('writer');
-      this.reader = await this.connect('reader');
+      this.writer = await openConnection(this.options, this.connectionName, 'writer');
+      this.reader = await openConnection(this.options, this.connectionName, 'reader');
     } catch (err) {
       await this.close();
       throw err;
     }
-    if (this.extras.retention || this.maxEntries !== undefined) {
-      const every = this.extras.retention?.checkEveryMs ?? 60_000;
-      this.trimming = setInterval(() => void this.trim(), every);
-      this.trimming.unref();
-    }
-  }
-
-  /**
-   * A connection of the bus's own, from the URL or duplicated from the application's client.
-   * The writer's commands fail at once while it is down rather than wait in a queue: the bus
-   * buffers and retries appends itself, in order. Reads (and the scripts of the parts beside
-   * the log) made while it reconnects wait for the next attempt, so that a read right after
-   * Redis is back does not fail for a connection not yet back. No command sent before a
-   * disconnection is sent again behind the bus's back.
-   */
-  private async connect(role: 'writer' | 'reader' | 'subscriber'): Promise<Connection> {
-    const queued = role !== 'writer';
-    const settings: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: queued,
-      autoResendUnfulfilledCommands: false,
-      // 0: a command on its way when the connection drops is failed at once (ioredis drops it
-      // unanswered at the next connection otherwise, leaving its caller waiting for good), and
-      // a queued one waits for the next attempt only.
-      maxRetriesPerRequest: role === 'subscriber' ? null : 0,
-      // The subscription is renewed by the bus itself, on 'ready': ioredis's own renewal leaves
-      // a promise nobody handles, which rejects (and would end the process) when the bus
-      // closes while it is on its way.
-      autoResubscribe: false,
-      connectionName: `${this.connectionName}-${role}`,
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
-    };
-    const source = this.options.client;
-    let connection: Redis | Cluster;
-    if (source === undefined) connection = new Redis(this.options.url!, settings);
-    else if (source.isCluster) {
-      const cluster = source as Cluster;
-      connection = cluster.duplicate(undefined, {
-        lazyConnect: true,
-        enableOfflineQueue: queued,
-        redisOptions: { ...cluster.options.redisOptions, ...settings },
-      });
-    } else connection = (source as Redis).duplicate(settings);
-    return this.prepare(connection as Connection, role);
-  }
-
-  /** Defines the scripts on a new connection, reports its failures sparingly, and connects it. */
-  private async prepare(connection: Connection, role: string): Promise<Connection> {
-    // ioredis reports every failed reconnection as an 'error'; the bus reports its effects
-    // (failed appends, health) itself, so one line per outage is enough here.
-    let reported = false;
-    connection.on('error', (err: Error) => {
-      if (reported) return;
-      reported = true;
-      this.logger.warn(`Redis ${role} connection: ${err.message}`);
-    });
-    connection.on('ready', () => (reported = false));
-    connection.defineCommand('statusBusAppend', { numberOfKeys: 5, lua: APPEND_SCRIPT });
-    connection.defineCommand('statusBusAck', { numberOfKeys: 1, lua: ACK_SCRIPT });
-    connection.defineCommand('statusBusRead', { numberOfKeys: 2, lua: READ_SCRIPT });
-    connection.defineCommand('statusBusTrim', { numberOfKeys: 2, lua: TRIM_SCRIPT });
-    try {
-      await connection.connect();
-    } catch (err) {
-      connection.disconnect();
-      throw err;
-    }
-    return connection;
+    this.trimming.start();
   }
 
   private live(connection: Connection | undefined): Connection {
@@ -402,65 +225,16 @@ export class RedisStatusBackend extends StatusBackend {
   }
 
   override maintenance(): StatusMaintenance {
-    return { ...this.upkeep };
+    return this.trimming.maintenance();
   }
 
   override removed(): { partitions: number; entries: number } {
-    return { partitions: 0, entries: this.trimmed };
+    return { partitions: 0, entries: this.trimming.trimmed };
   }
 
-  /**
-   * One retention pass: trims what is older than `retention.keep` (by the server's clock at
-   * append) or beyond `maxEntries`, a bounded number per script call. Any instance may run it;
-   * the script makes two at once harmless. A failure is counted and retried at the next pass.
-   */
-  async trim(): Promise<number> {
-    if (this.trimPass) {
-      await this.trimPass;
-      return 0;
-    }
-    let removed = 0;
-    const pass = (async () => {
-      const writer = this.live(this.writer);
-      const keepMs = this.extras.retention?.keepMs;
-      const serverNow = keepMs === undefined ? 0 : await this.serverMillis(writer);
-      for (;;) {
-        const count = await writer.statusBusTrim(
-          this.keys.log,
-          this.keys.done,
-          this.keys.base,
-          keepMs === undefined ? '' : serverNow - keepMs,
-          this.maxEntries ?? '',
-          TRIM_BUDGET,
-        );
-        removed += count;
-        this.trimmed += count;
-        if (count < TRIM_BUDGET) return;
-      }
-    })();
-    this.trimPass = pass.then(
-      () => {
-        this.upkeep.failingInARow = 0;
-        delete this.upkeep.lastError;
-      },
-      (err: unknown) => {
-        this.upkeep.failedPasses++;
-        this.upkeep.failingInARow++;
-        this.upkeep.lastError = err instanceof Error ? err.message : String(err);
-        this.logger.warn(
-          `Redis retention pass failed (retried at the next): ${this.upkeep.lastError}`,
-        );
-      },
-    );
-    await this.trimPass;
-    this.trimPass = undefined;
-    return removed;
-  }
-
-  /** The server's clock, which timed the appends, in milliseconds. */
-  private async serverMillis(connection: Connection): Promise<number> {
-    const [seconds, micros] = await (connection as Redis).time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  /** One retention pass now (see `RedisTrimming.trim`): how many entries it removed. */
+  trim(): Promise<number> {
+    return this.trimming.trim();
   }
 
   override async watch(onAppended: (position?: number) => void): Promise<StopWatching> {
@@ -473,7 +247,7 @@ export class RedisStatusBackend extends StatusBackend {
         );
       }
     };
-    const subscriber = await this.connect('subscriber');
+    const subscriber = await openConnection(this.options, this.connectionName, 'subscriber');
     subscriber.on('message', (_channel: string, message: string) => {
       // A hint only: the feed reads the stream from its own position whatever it says.
       const position = Number(message);
@@ -523,8 +297,7 @@ export class RedisStatusBackend extends StatusBackend {
   };
 
   override async close(): Promise<void> {
-    clearInterval(this.trimming);
-    await this.trimPass;
+    await this.trimming.stop();
     for (const connection of [this.writer, this.reader, this.subscriber]) connection?.disconnect();
     this.writer = this.reader = this.subscriber = undefined;
   }
