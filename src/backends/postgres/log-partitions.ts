@@ -1,14 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import type { StatusMaintenance } from '../status-backend';
-import { archiveFileName, fileSha256, StatusArchiveHeader } from '../../retention/status-archive';
-import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
+import { PartitionRetention } from './partition-retention';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -24,16 +18,8 @@ const MIN_WIDTH = 10_000;
 const SAMPLES_KEPT_MS = 2 * DAY;
 /** Longest wait before a failed pass is tried again. */
 const RETRY_MS = 60_000;
-/** Rows read per query while a partition is archived. */
-const PAGE = 5000;
 /** 'sBuT': the advisory lock of the maintenance, beside the appends' 'sBuS'. */
 const LOCK = 1937072468;
-
-/** A partition of the log and its first position (null: from the start). */
-interface Partition {
-  name: string;
-  from: number | null;
-}
 
 /** What one pass of the maintenance did. */
 export interface PartitionsReport {
@@ -78,8 +64,8 @@ export class LogPartitions {
   /** How the passes go: failures since start and in a row, and the last one's words. */
   readonly maintenance: StatusMaintenance = { failedPasses: 0, failingInARow: 0 };
   private running: Promise<unknown> | undefined;
-  /** Partitions dropped and their rows, since start. */
-  readonly dropped = { partitions: 0, rows: 0 };
+  /** Drops what retention no longer keeps; none without retention. */
+  private readonly retire: PartitionRetention | undefined;
   /**
    * Where reads of the newest entries start: the first position of the partition before the
    * one that held the newest position at the last pass. A read that finds too few there reads
@@ -99,7 +85,14 @@ export class LogPartitions {
     private readonly clock: () => number,
     private readonly retention: ResolvedRetention | undefined,
     private readonly size?: number,
-  ) {}
+  ) {
+    this.retire = retention && new PartitionRetention(retention, clock);
+  }
+
+  /** Partitions dropped and their rows, since start. */
+  get dropped(): { partitions: number; rows: number } {
+    return this.retire?.dropped ?? { partitions: 0, rows: 0 };
+  }
 
   /** Makes sure partitions are ready ahead, then maintains on a schedule. */
   async start(): Promise<void> {
@@ -211,7 +204,7 @@ export class LogPartitions {
           [now],
         );
         report.added = await this.addAhead(client);
-        if (this.retention) await this.prune(client, this.retention, report);
+        if (this.retire && (await this.retire.prune(client, report))) await this.look(client);
         // The newest sample from before the horizon stays: retention reads it.
         const kept = now - Math.max(this.retention?.keepMs ?? 0, SAMPLES_KEPT_MS);
         await client.query(
@@ -292,142 +285,6 @@ export class LogPartitions {
     this.ready.until = Number(row?.until ?? Infinity);
   }
 
-  private async prune(
-    client: PoolClient,
-    retention: ResolvedRetention,
-    report: PartitionsReport,
-  ): Promise<void> {
-    const horizon = new Date(this.clock() - retention.keepMs);
-    // The partitions the log had moved past by a sample taken before the horizon: all their
-    // entries were stored before it. Strictly before: an entry stored at the horizon itself is
-    // still inside what `keep` keeps.
-    const expired = (
-      await client.query<Partition>(
-        `SELECT name, from_seq::float8 AS "from" FROM status_bus_entries_partitions()
-          WHERE to_seq - 1 <= (SELECT seq FROM status_bus_positions WHERE at < $1
-                                ORDER BY at DESC LIMIT 1)
-          ORDER BY to_seq`,
-        [horizon],
-      )
-    ).rows;
-    for (const partition of expired) {
-      // One read for the report and the archive's header both.
-      const [span] = (
-        await client.query<{
-          rows: string;
-          first: string | null;
-          last: string | null;
-          oldest: Date | null;
-          newest: Date | null;
-        }>(
-          `SELECT count(*) AS rows, min(seq) AS first, max(seq) AS last,
-                  min(ts) AS oldest, max(ts) AS newest
-             FROM ${client.escapeIdentifier(partition.name)}`,
-        )
-      ).rows;
-      const rows = Number(span?.rows ?? 0);
-      const archive = retention.archiveDir
-        ? await this.archive(client, partition, retention.archiveDir, {
-            archive: 1,
-            partition: partition.name,
-            from: span?.oldest?.toISOString() ?? null,
-            to: span?.newest?.toISOString() ?? null,
-            rows,
-            firstSeq: Number(span?.first ?? 0),
-            lastSeq: Number(span?.last ?? 0),
-            previous: null,
-          })
-        : undefined;
-      await this.detach(client, partition.name);
-      await client.query(`DROP TABLE ${client.escapeIdentifier(partition.name)}`);
-      this.dropped.partitions += 1;
-      this.dropped.rows += rows;
-      report.dropped.push({ partition: partition.name, rows, ...(archive && { archive }) });
-      this.logger.log(
-        `Retention dropped ${partition.name} (${rows} entries, stored before ${horizon.toISOString()})` +
-          (archive ? `, archived to ${archive}` : ''),
-      );
-    }
-    if (expired.length > 0) await this.look(client);
-    // What is kept beside the log follows its horizon.
-    await client.query('DELETE FROM status_bus_voice_checkpoints WHERE updated_at < $1', [horizon]);
-    await client.query('DELETE FROM status_bus_a2a_tasks WHERE updated_at < $1', [horizon]);
-  }
-
-  /** Detaches without blocking appends; finishes a detach an earlier pass left half done. */
-  private async detach(client: PoolClient, name: string): Promise<void> {
-    const partition = client.escapeIdentifier(name);
-    try {
-      await client.query(
-        `ALTER TABLE status_bus_entries DETACH PARTITION ${partition} CONCURRENTLY`,
-      );
-    } catch (err) {
-      if (!pendingDetach(err)) throw err;
-      await client.query(`ALTER TABLE status_bus_entries DETACH PARTITION ${partition} FINALIZE`);
-    }
-  }
-
-  /** Writes a partition as a gzip JSONL archive chained to the previous one; its path. */
-  private async archive(
-    client: PoolClient,
-    partition: Partition,
-    dir: string,
-    header: StatusArchiveHeader,
-  ): Promise<string> {
-    const path = join(dir, archiveFileName(partition.from ?? 0, partition.name));
-    // Archived by an earlier pass that failed before the drop (a detach that timed out, say):
-    // that archive stands, already in the chain.
-    const [done] = (
-      await client.query<{ sha256: string }>(
-        'SELECT sha256 FROM status_bus_archives WHERE partition = $1 AND file = $2',
-        [partition.name, path],
-      )
-    ).rows;
-    if (done && (await fileSha256(path).catch(() => undefined)) === done.sha256) return path;
-    // The archive before it in log order, as verification reads them (by file name, which
-    // sorts by first position): never this one's own, and not found by last_seq, which an
-    // empty partition's archive has as 0.
-    const [last] = (
-      await client.query<{ sha256: string }>(
-        `SELECT sha256 FROM status_bus_archives
-          WHERE regexp_replace(file, '^.*/', '') < $1
-          ORDER BY regexp_replace(file, '^.*/', '') DESC LIMIT 1`,
-        [basename(path)],
-      )
-    ).rows;
-    header.previous = last?.sha256 ?? null;
-    const table = client.escapeIdentifier(partition.name);
-    await mkdir(dir, { recursive: true });
-    const partial = `${path}.partial`;
-    async function* lines(): AsyncGenerator<string> {
-      yield `${JSON.stringify(header)}\n`;
-      let after = 0;
-      for (;;) {
-        const page = (
-          await client.query<EntryRow>(
-            `SELECT ${COLUMNS} FROM ${table} WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`,
-            [after],
-          )
-        ).rows;
-        for (const row of page) yield `${JSON.stringify(toEntry(row).toJSON())}\n`;
-        if (page.length < PAGE) return;
-        after = Number(page.at(-1)!.seq);
-      }
-    }
-    // A pipeline, so that a file that cannot be opened or written (no permission, a full or
-    // read-only disk, a directory in its place) fails this pass, which is retried, rather than
-    // erroring on a stream nobody listens to, which would end the process.
-    await pipeline(lines(), createGzip(), createWriteStream(partial));
-    await rename(partial, path);
-    await client.query(
-      `INSERT INTO status_bus_archives (partition, file, sha256, rows, first_seq, last_seq)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (partition) DO UPDATE SET file = EXCLUDED.file, sha256 = EXCLUDED.sha256`,
-      [partition.name, path, await fileSha256(path), header.rows, header.firstSeq, header.lastSeq],
-    );
-    return path;
-  }
-
   private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool().connect();
     // A connection cut while checked out (the server restarting, an administrator) emits
@@ -453,16 +310,6 @@ export class LogPartitions {
  * after it is read stores its entries above it.
  */
 const HEAD = `COALESCE(pg_sequence_last_value(pg_get_serial_sequence('status_bus_entries', 'seq')::regclass), 0)`;
-
-/**
- * Whether a detach failed because an earlier one was left half done (PostgreSQL says so in the
- * message, and names FINALIZE only in its hint).
- */
-function pendingDetach(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const { hint } = err as { hint?: unknown };
-  return /pending detach/.test(err.message) || (typeof hint === 'string' && /FINALIZE/.test(hint));
-}
 
 /** `value` rounded up to two significant digits. */
 function roundUp(value: number): number {
