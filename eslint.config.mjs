@@ -96,6 +96,16 @@ export default tseslint.config(
     },
   },
   {
+    // A file holds one concept: one that outgrows this is two. The facade only delegates.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'max-lines': ['error', { max: 350 }] },
+  },
+  {
+    files: ['src/status-bus.service.ts'],
+    rules: { 'max-lines': ['error', { max: 149 }] },
+  },
+  {
     // A migration, once released, is frozen (test/migrations keeps what each sends): it holds
     // a copy of everything it installs, so that no edit elsewhere changes what it does.
     files: ['migrations/1*.ts'],

@@ -97,8 +97,7 @@ export class StatusBusService
   async subscribe(callback: StatusSubscriber, options: SubscribeOptions = {}) {
     const after = typeof options === 'object' ? options?.after : undefined;
     if (after === undefined) return this.log.subscribe(callback, options);
-    const { entriesAfter, oldestSeq } = this.reader;
-    return this.log.resume(callback, { ...options, after }, entriesAfter, oldestSeq);
+    return this.log.resume(callback, { ...options, after }, this.reader);
   }
 
   async unsubscribe(callback: StatusSubscriber): Promise<void> {

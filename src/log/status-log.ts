@@ -10,11 +10,8 @@ import { withTimeout } from '../util/with-timeout';
 import { countStats, judgeHealth, StatusBusHealth, StatusBusStats } from './status-health';
 import { StatusInstrumentation } from './status-instrumentation';
 import { checkCallback, checkFilter, checkSeq } from './status-query';
-import {
-  checkResumePoint,
-  ReadAfter,
-  ResumableSubscription,
-} from '../delivery/resumable-subscription';
+import { checkResumePoint, ResumableSubscription } from '../delivery/resumable-subscription';
+import type { StatusReader } from './status-reader';
 import type { StatusJournal } from './status-journal';
 import type { StatusLogOptions } from './status-log-options';
 import { StatusWriter } from '../writing/status-writer';
@@ -165,16 +162,14 @@ export class StatusLog {
 
   /**
    * Adds a subscriber that starts after `options.after` (see `SubscribeOptions.after`), once
-   * the store is found to keep every entry after it (`oldest`): it reads the store through
-   * `read`.
+   * the store is found to keep every entry after it: it reads the store through `store`.
    * @returns a function that removes it
    * @throws StatusResumePointLostError when the store no longer keeps them all
    */
   async resume(
     callback: StatusSubscriber,
     options: SubscribeOptions & { after: number },
-    read: ReadAfter,
-    oldest: () => Promise<number>,
+    store: Pick<StatusReader, 'entriesAfter' | 'oldestSeq'>,
   ): Promise<Unsubscribe> {
     checkCallback(callback);
     checkFilter(options);
@@ -184,12 +179,13 @@ export class StatusLog {
     // Decided and attached in one turn, so that no entry is handed out in between.
     const live = options.after === this.dispatcher.position;
     if (!live) {
-      await checkResumePoint(options.after, this.dispatcher.position, oldest, () =>
+      await checkResumePoint(options.after, this.dispatcher.position, store.oldestSeq, () =>
         this.backend.head(),
       );
       this.assertOpen('subscribe');
     }
     const settings = { maxHeld: this.options.subscriberMaxQueue, page: 1000, retryMaxMs: 5000 };
+    const read = store.entriesAfter;
     return ResumableSubscription.attach(this.dispatcher, callback, options, read, settings, live);
   }
 
