@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import type { StatusBackend } from '../backends/status-backend';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber } from '../delivery/status-subscriber';
-import { STATUS_BUS_OPTIONS } from '../status-bus.constants';
+import { STATUS_BACKEND, STATUS_BUS_OPTIONS } from '../status-bus.constants';
 import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { MAX_RECENT } from '../log/status-query';
-import { StatusBusService } from '../status-bus.service';
 import type { AgentSnapshot, StatusSnapshots } from '../status-snapshots.interface';
 import { AgentSnapshotReadModel } from './agent-snapshot.read-model';
 
@@ -21,9 +20,12 @@ export class AgentSnapshots implements StatusSink, StatusSnapshots {
   private readonly model: AgentSnapshotReadModel;
   private rebuilt: Promise<void> | undefined;
 
+  /**
+   * Reads the store itself, not through the bus, which takes this part among its sinks: the
+   * bus opens the store before it connects its sinks or answers `snapshot()`.
+   */
   constructor(
-    // The bus is looked up when first needed: it takes this part among its sinks.
-    private readonly moduleRef: ModuleRef,
+    @Inject(STATUS_BACKEND) private readonly store: StatusBackend,
     @Inject(STATUS_BUS_OPTIONS) options: ResolvedStatusBusOptions,
   ) {
     this.model = new AgentSnapshotReadModel(options.maxCachedRooms);
@@ -37,18 +39,14 @@ export class AgentSnapshots implements StatusSink, StatusSnapshots {
   async snapshot(roomId?: string): Promise<AgentSnapshot[]> {
     await this.rebuild();
     if (roomId !== undefined && this.model.needsRebuild(roomId)) {
-      this.model.rebuild(roomId, await this.bus.recent(MAX_RECENT, { roomId }));
+      this.model.rebuild(roomId, await this.store.recent(MAX_RECENT, { roomId }));
     }
     return this.model.snapshot(roomId);
   }
 
-  private get bus(): StatusBusService {
-    return this.moduleRef.get(StatusBusService, { strict: false });
-  }
-
   /** Reads the store's latest entries once; entries delivered meanwhile win by position. */
   private rebuild(): Promise<void> {
-    this.rebuilt ??= this.bus.recent(MAX_RECENT).then(
+    this.rebuilt ??= this.store.recent(MAX_RECENT).then(
       (entries) => entries.forEach((e) => this.model.record(e)),
       (err: unknown) => {
         this.rebuilt = undefined;
