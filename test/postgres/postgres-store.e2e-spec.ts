@@ -186,26 +186,26 @@ describe('the PostgreSQL store', () => {
     );
   });
 
-  it('names its connections, so that pg_stat_activity tells what each is for', async () => {
-    const { bus } = await start();
+  /** The names of the bus's connections in pg_stat_activity, once it has appended. */
+  const connectionNames = async (postgres: object, prefix: string) => {
+    const { bus } = await start(postgres);
     await bus.postAsync('exec', 'named', 'ok');
     const rows = await shared.db.query<{ application_name: string }>(
       `SELECT application_name FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name LIKE 'nest-status-bus%'`,
+        WHERE datname = current_database() AND application_name LIKE $1`,
+      [`${prefix}%`],
     );
-    expect(new Set(rows.map((r) => r.application_name))).toEqual(
+    return new Set(rows.map((r) => r.application_name));
+  };
+
+  it('names its connections, so that pg_stat_activity tells what each is for', async () => {
+    expect(await connectionNames({}, 'nest-status-bus')).toEqual(
       new Set(['nest-status-bus', 'nest-status-bus-writer', 'nest-status-bus-listener']),
     );
   });
 
   it('names its connections after connectionName, and refuses a name PostgreSQL would not keep', async () => {
-    const { bus } = await start({ connectionName: 'billing-eu' });
-    await bus.postAsync('exec', 'named', 'ok');
-    const rows = await shared.db.query<{ application_name: string }>(
-      `SELECT application_name FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name LIKE 'billing-eu%'`,
-    );
-    expect(new Set(rows.map((r) => r.application_name))).toEqual(
+    expect(await connectionNames({ connectionName: 'billing-eu' }, 'billing-eu')).toEqual(
       new Set(['billing-eu', 'billing-eu-writer', 'billing-eu-listener']),
     );
     for (const connectionName of ['', 'x'.repeat(55), 'caf\u00e9', 42]) {
