@@ -177,6 +177,27 @@ describe('subscribe after a position', () => {
     }
   });
 
+  it('misses nothing when it subscribes from inside another subscriber, mid-delivery', async () => {
+    const app = await startBusApp();
+    try {
+      const seen: number[] = [];
+      let subscribing: Promise<unknown> | undefined;
+      await app.bus.subscribe((e) => {
+        // While entry 3 is being handed out: after 2, it must get 3 too.
+        if (e.seq === 3) {
+          subscribing = app.bus.subscribe((x) => void seen.push(x.seq!), { after: 2 });
+        }
+      });
+      for (let i = 0; i < 6; i++) app.bus.post('exec', `e${i}`, 'ok');
+      await app.bus.flush();
+      await subscribing;
+      await eventually(() => seen.length >= 4);
+      expect(seen).toEqual([3, 4, 5, 6]);
+    } finally {
+      await app.app.close();
+    }
+  });
+
   it('ends with onLost when the store drops what a slow subscriber has not read yet', async () => {
     const app = await startBusApp({ maxEntries: 20, subscriberMaxQueue: 2 });
     try {

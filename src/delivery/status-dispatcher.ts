@@ -21,6 +21,7 @@ export class StatusDispatcher {
    */
   private queues: readonly SubscriberQueue[] = [];
   private dispatched = 0;
+  private handing = false;
   private readonly settledWaiters = new ProgressWaiters();
   /** What every queue runs its deliveries in, when anything (tracing) wraps them. */
   readonly wrapping: { wrapper?: DeliveryWrapper } = {};
@@ -31,6 +32,14 @@ export class StatusDispatcher {
   /** The `seq` of the last entry handed out. */
   get position(): number {
     return this.dispatched;
+  }
+
+  /**
+   * Whether an entry is being handed out right now (a subscriber is called during `dispatch`):
+   * a queue added meanwhile gets the entries after it, not that one.
+   */
+  get dispatching(): boolean {
+    return this.handing;
   }
 
   /** Sets where delivery starts: entries up to `seq` count as handed out already. */
@@ -85,12 +94,17 @@ export class StatusDispatcher {
   }
 
   dispatch(entries: readonly StatusEntry[]): void {
-    for (const entry of entries) {
-      const queues = this.queues;
-      for (const queue of queues) {
-        if (queue.accepts(entry)) queue.push(entry);
+    this.handing = true;
+    try {
+      for (const entry of entries) {
+        const queues = this.queues;
+        for (const queue of queues) {
+          if (queue.accepts(entry)) queue.push(entry);
+        }
+        this.dispatched = entry.seq!;
       }
-      this.dispatched = entry.seq!;
+    } finally {
+      this.handing = false;
     }
     this.progress();
   }

@@ -176,8 +176,9 @@ export class StatusLog {
     checkSeq(options.after, 'after');
     this.assertOpen('subscribe');
     // Where delivery here stands: from there on, every entry comes live, and nothing is read.
-    // Decided and attached in one turn, so that no entry is handed out in between.
-    const live = options.after === this.dispatcher.position;
+    // Decided and attached in one turn, so that no entry is handed out in between; not while
+    // one is being handed out (from a subscriber's callback), which the new queue would miss.
+    const live = options.after === this.dispatcher.position && !this.dispatcher.dispatching;
     if (!live) {
       await checkResumePoint(options.after, this.dispatcher.position, store.oldestSeq, () =>
         this.backend.head(),
