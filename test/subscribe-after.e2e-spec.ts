@@ -219,6 +219,8 @@ describe('subscribe after a position', () => {
       await eventually(() => lost.length === 1);
       expect(lost[0]!.oldestSeq).toBe(32);
       expect(seen).toEqual([1]);
+      // Ended, it is no subscriber any more, though nobody unsubscribed it.
+      expect(app.bus.stats().subscribers).toBe(0);
     } finally {
       await app.app.close();
     }

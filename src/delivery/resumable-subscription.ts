@@ -69,6 +69,8 @@ export class ResumableSubscription {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
+  /** Takes its intake off the dispatcher. */
+  private detach: (() => void) | undefined;
 
   /**
    * Starts a subscription after `options.after` (checked by the caller), fed live by
@@ -114,6 +116,8 @@ export class ResumableSubscription {
     // Named after the subscriber, so that lags and logs say whose it is.
     Object.defineProperty(intake, 'name', { value: callback.name });
     const queue = dispatcher.add(intake, filter);
+    // Ended by a loss, it leaves the dispatcher by itself: nobody may unsubscribe it.
+    subscription.detach = () => dispatcher.remove(queue);
     subscription.start();
     return async () => {
       subscription.close();
@@ -200,6 +204,7 @@ export class ResumableSubscription {
       } catch (err) {
         if (err instanceof StatusResumePointLostError) {
           this.close();
+          this.detach?.();
           this.tell(err);
           return false;
         }
