@@ -3,6 +3,7 @@ import type { StatusFilter } from '../backends/status-backend';
 import type { StatusEntry } from '../entry/status-entry';
 import { InvalidStatusQueryError, StatusResumePointLostError } from '../errors/status-bus.errors';
 import type { StatusDispatcher } from './status-dispatcher';
+import { Queue } from '../util/queue';
 import type { StatusSubscriber, SubscribeOptions, Unsubscribe } from './status-subscriber';
 
 /** Reads what the store keeps after a position (`StatusBusService.entriesAfter`). */
@@ -62,7 +63,7 @@ export interface ResumableSettings {
 export class ResumableSubscription {
   /** The last position delivered or passed over (an entry the filter refuses). */
   private position: number;
-  private held: StatusEntry[] = [];
+  private held = new Queue<StatusEntry>();
   /** Whether the store must be read before the held entries (the start, or they overflowed). */
   private reading = true;
   private running = false;
@@ -146,9 +147,9 @@ export class ResumableSubscription {
   /** A live entry, from the dispatcher (already filtered): held, then delivered in turn. */
   offer(entry: StatusEntry): void {
     if (this.closed || entry.seq! <= this.position) return;
-    if (this.held.length >= this.settings.maxHeld) {
+    if (this.held.size >= this.settings.maxHeld) {
       // The store has them: read there once the callback has caught up.
-      this.held = [];
+      this.held = new Queue();
       this.reading = true;
     } else if (!this.reading) {
       this.held.push(entry);
@@ -159,7 +160,7 @@ export class ResumableSubscription {
   /** Stops delivery; a callback under way finishes, nothing after it is delivered. */
   close(): void {
     this.closed = true;
-    this.held = [];
+    this.held = new Queue();
     clearTimeout(this.retry);
     this.wakeRetry?.();
   }
@@ -173,7 +174,7 @@ export class ResumableSubscription {
         if (this.reading) {
           // Entries offered from here on are held; those up to what the read delivers dropped.
           this.reading = false;
-          this.held = [];
+          this.held = new Queue();
           if (!(await this.catchUp())) return;
           continue;
         }
@@ -183,7 +184,10 @@ export class ResumableSubscription {
           this.tellCaughtUp();
           return;
         }
-        if (entry.seq! > this.position) await this.deliver(entry);
+        // Awaited only when it answers a promise: a callback that returns at once is called
+        // again at once, with no turn in between.
+        const pending = entry.seq! > this.position ? this.deliver(entry) : undefined;
+        if (pending) await pending;
       }
     } finally {
       this.running = false;
@@ -222,7 +226,8 @@ export class ResumableSubscription {
       for (const entry of page) {
         if (this.closed) return false;
         // Checked again: for a backend the filter is an optimisation it may skip.
-        if (entry.matches(this.filter)) await this.deliver(entry);
+        const pending = entry.matches(this.filter) ? this.deliver(entry) : undefined;
+        if (pending) await pending;
         this.position = Math.max(this.position, entry.seq!);
       }
       if (page.length < this.settings.page) return !this.closed;
