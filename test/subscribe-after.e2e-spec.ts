@@ -164,6 +164,12 @@ describe('subscribe after a position', () => {
       await expect(app.bus.subscribe(() => undefined, { after: -1 })).rejects.toThrow(
         'Invalid status query: after must be an integer ≥ 0, got a number (-1)',
       );
+      await expect(app.bus.subscribe(() => undefined, { after: 5, maxQueue: 0 })).rejects.toThrow(
+        'Invalid status query: maxQueue must be a positive integer',
+      );
+      await expect(
+        app.bus.subscribe(() => undefined, { after: 5, onLost: 'log it' as never }),
+      ).rejects.toThrow('Invalid status query: onLost must be a function');
       await expect(app.bus.subscribe(() => undefined, { after: 11 })).rejects.toThrow(
         'Invalid status query: after is beyond the newest position on the bus (10)',
       );

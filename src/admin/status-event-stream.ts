@@ -102,46 +102,39 @@ export class StatusEventStream {
   async open(): Promise<void> {
     const { filter, lastEventId, heartbeatMs, followMs } = this.options;
     let head: number;
-    let oldest = 0;
     try {
       const [newest] = await this.bus.recent(1);
       head = newest?.seq ?? 0;
-      if (lastEventId !== undefined) oldest = await this.bus.oldestSeq();
     } catch (err) {
       this.close();
       throw err;
     }
     if (this.closed) return;
-    let lost =
-      lastEventId !== undefined && lastEventId < oldest - 1
-        ? new StatusResumePointLostError(lastEventId, oldest)
-        : undefined;
-    if (lost && this.options.lostResume !== 'event') return this.gone(lost);
     if (this.options.startAtHead && lastEventId === undefined) this.lastSent = head;
     // A position this log never reached: the client saw another log (one kept in memory before
     // a restart, say). Everything this log holds is new to it.
     const reset = lastEventId !== undefined && lastEventId > head;
     if (reset) this.lastSent = 0;
-    if (!lost) {
-      try {
-        this.unsubscribe = await this.bus.subscribe((entry) => this.deliver(entry), {
-          ...filter,
-          // Without a position, what comes from now on.
-          after: reset ? 0 : (lastEventId ?? head),
-          maxQueue: QUEUE,
-          onLost: (err) => this.end('resume_point_lost', err.message),
-          onCaughtUp: () => this.caughtUp(),
-        });
-      } catch (err) {
-        if (!(err instanceof StatusResumePointLostError)) {
-          this.close();
-          throw err;
-        }
-        if (this.options.lostResume !== 'event') return this.gone(err);
-        lost = err;
+    // A position older than the store keeps is refused by the subscription itself.
+    let lost: StatusResumePointLostError | undefined;
+    try {
+      this.unsubscribe = await this.bus.subscribe((entry) => this.deliver(entry), {
+        ...filter,
+        // Without a position, what comes from now on.
+        after: reset ? 0 : (lastEventId ?? head),
+        maxQueue: QUEUE,
+        onLost: (err) => this.end('resume_point_lost', err.message),
+        onCaughtUp: () => this.caughtUp(),
+      });
+    } catch (err) {
+      if (!(err instanceof StatusResumePointLostError)) {
+        this.close();
+        throw err;
       }
-      if (this.closed) return void this.unsubscribe?.();
+      if (this.options.lostResume !== 'event') return this.gone(err);
+      lost = err;
     }
+    if (this.closed) return void this.unsubscribe?.();
     this.http.takeOver();
     this.response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

@@ -38,6 +38,8 @@ export async function checkResumePoint(
   }
 }
 
+const logger = new Logger('StatusBus');
+
 /** How a resumable subscription reads and holds. */
 export interface ResumableSettings {
   /** Live entries held while the callback is busy; beyond, it reads them from the store. */
@@ -100,7 +102,6 @@ export class ResumableSubscription {
     if (!Number.isSafeInteger(maxHeld) || maxHeld < 1) {
       throw new InvalidStatusQueryError('maxQueue', 'must be a positive integer');
     }
-    const logger = new Logger('StatusBus');
     const filter = { agentId: options.agentId, status: options.status, roomId: options.roomId };
     const subscription = new ResumableSubscription(
       callback,
