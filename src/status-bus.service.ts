@@ -1,26 +1,19 @@
-import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import type { StatusBackend, StatusFilter } from './backends/status-backend';
-import type { StatusSink } from './delivery/status-sink';
+import type { StatusFilter } from './backends/status-backend';
 import type { StatusSubscriber, SubscribeOptions } from './delivery/status-subscriber';
 import type { PostOptions, StatusEntry } from './entry/status-entry';
 import type { StatusLevel } from './entry/status-level';
 import { formatRecentText, formatSummary } from './entry/status-text.format';
 import { checkUnreserved, POST_RESERVED } from './entry/reserved-names';
 import type { StatusInstrumentation } from './log/status-instrumentation';
-import type { StatusJournal } from './log/status-journal';
-import { StatusLog } from './log/status-log';
-import type { StatusLogOptions } from './log/status-log-options';
+import type { StatusLog } from './log/status-log';
 import { StatusPoster } from './log/status-poster';
-import { StatusReader } from './log/status-reader';
-import {
-  STATUS_BACKEND,
-  STATUS_BUS_OPTIONS,
-  STATUS_JOURNAL,
-  STATUS_SINKS,
-} from './status-bus.constants';
+import type { StatusReader } from './log/status-reader';
+import { checkFilter } from './log/status-query';
+import { STATUS_LOG } from './status-bus.constants';
 import type { StatusBus } from './status-bus.interface';
-import { STATUS_SNAPSHOTS, type StatusSnapshots } from './status-snapshots.interface';
+import { StatusBusConfigError } from './errors/status-bus.errors';
 
 /**
  * The status bus, to inject into providers: what it does is documented on {@link StatusBus}.
@@ -35,21 +28,13 @@ export class StatusBusService
   implements StatusBus, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('StatusBus');
-  private readonly log: StatusLog;
   private readonly poster: StatusPoster;
   private readonly reader: StatusReader;
 
   /** @internal Nest injects it: inject the service, never construct it. */
-  constructor(
-    @Inject(STATUS_BUS_OPTIONS) options: StatusLogOptions,
-    @Inject(STATUS_BACKEND) backend: StatusBackend,
-    @Inject(STATUS_SINKS) private readonly sinks: StatusSink[],
-    @Inject(STATUS_SNAPSHOTS) snapshots: StatusSnapshots,
-    @Optional() @Inject(STATUS_JOURNAL) journal?: StatusJournal,
-  ) {
-    this.log = new StatusLog(options, backend, journal);
-    this.poster = new StatusPoster(this.log);
-    this.reader = new StatusReader(backend, () => this.log.open(), snapshots);
+  constructor(@Inject(STATUS_LOG) private readonly log: StatusLog) {
+    this.poster = new StatusPoster(log);
+    this.reader = log.reader;
   }
 
   post(agentId: string, action: string, status: StatusLevel, options?: PostOptions): StatusEntry {
@@ -97,15 +82,20 @@ export class StatusBusService
   async subscribe(callback: StatusSubscriber, options: SubscribeOptions = {}) {
     const after = typeof options === 'object' ? options?.after : undefined;
     if (after === undefined) return this.log.subscribe(callback, options);
-    return this.log.resume(callback, { ...options, after }, this.reader);
+    return this.log.resume(callback, { ...options, after });
   }
 
   async unsubscribe(callback: StatusSubscriber): Promise<void> {
     this.log.unsubscribe(callback);
   }
 
-  snapshot(scope: { roomId?: string } = {}) {
-    return this.reader.snapshot(scope?.roomId);
+  async snapshot(scope: { roomId?: string } = {}) {
+    const { roomId } = checkFilter({ roomId: scope?.roomId });
+    const snapshots = this.log.snapshots;
+    if (!snapshots) {
+      throw new StatusBusConfigError('snapshot() needs the snapshot part: StatusBusSnapshotModule');
+    }
+    return this.reader.read('snapshot', () => snapshots.snapshot(roomId));
   }
 
   flush(): Promise<void> {
@@ -125,7 +115,7 @@ export class StatusBusService
   }
 
   instrument(instrumentation: StatusInstrumentation): () => void {
-    return this.log.instrument(instrumentation);
+    return this.log.instruments.add(instrumentation);
   }
 
   close(): Promise<void> {
@@ -139,7 +129,7 @@ export class StatusBusService
 
   /** @internal Connects the sinks, then delivers; not awaited: a sink may wait for a later hook. */
   onApplicationBootstrap(): void {
-    void this.log.startDelivery(this.sinks);
+    void this.log.startDelivery();
   }
 
   /** @internal Runs before other modules release what the bus may still need to flush. */

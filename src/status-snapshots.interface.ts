@@ -15,12 +15,9 @@ export interface AgentSnapshot {
 
 /**
  * What `StatusBusService.snapshot()` answers from: the read model of every agent's latest
- * entry, kept by the snapshot part (`AgentSnapshots`) from the event feed.
+ * entry, kept by the snapshot part (`AgentSnapshots`), which registers itself with the log.
  */
 export interface StatusSnapshots {
   /** Every agent's latest entry, in `roomId` when given, ordered by room, then agent. */
   snapshot(roomId?: string): Promise<AgentSnapshot[]>;
 }
-
-/** Injection token of the {@link StatusSnapshots} the bus answers `snapshot()` from. */
-export const STATUS_SNAPSHOTS = Symbol('nest-status-bus:snapshots');

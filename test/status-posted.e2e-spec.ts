@@ -97,12 +97,38 @@ it('logs the rejections of a handler registered with suppressErrors: false, and 
   }
 });
 
+/** Listens on the application's emitter with `on`, as the application starts. */
+@Injectable()
+class PlainListener implements OnModuleInit {
+  readonly seen: StatusEntry[] = [];
+
+  constructor(private readonly emitter: EventEmitter2) {}
+
+  onModuleInit() {
+    this.emitter.on(STATUS_POSTED, (e: StatusEntry) => this.seen.push(e));
+  }
+}
+
 it('uses the application’s own emitter when it has one', async () => {
-  const { app, bus } = await startBusApp({}, { imports: [EventEmitterModule.forRoot()] });
-  const received: StatusEntry[] = [];
-  app.get(EventEmitter2).on(STATUS_POSTED, (e: StatusEntry) => received.push(e));
+  const { app, bus } = await startBusApp(
+    {},
+    { imports: [EventEmitterModule.forRoot()], providers: [PlainListener] },
+  );
   await bus.postAsync('exec', 'a', 'ok');
-  expect(received.map((e) => e.action)).toEqual(['a']);
+  expect(app.get(PlainListener).seen.map((e) => e.action)).toEqual(['a']);
+  await app.close();
+});
+
+it('emits nothing where status_posted has no listener once the application has started', async () => {
+  const { app, bus } = await startBusApp({}, { imports: [EventEmitterModule.forRoot()] });
+  const emitter = app.get(EventEmitter2);
+  const emit = jest.spyOn(emitter, 'emitAsync');
+  // A listener added after the application started is not served: nothing was connected.
+  const late: StatusEntry[] = [];
+  emitter.on(STATUS_POSTED, (e: StatusEntry) => late.push(e));
+  await bus.postAsync('exec', 'a', 'ok');
+  expect(emit).not.toHaveBeenCalled();
+  expect(late).toEqual([]);
   await app.close();
 });
 

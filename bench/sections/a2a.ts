@@ -79,6 +79,7 @@ export async function a2aEvents(quick: boolean): Promise<Section> {
       value: memory,
       unit: 'events/s',
       baseline,
+      target: { text: '≥ 0.3×', met: (r) => r >= 0.3 },
       note: 'every event stored as an entry and delivered through the log',
     },
     {

@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { LazyModuleLoader, ModuleRef } from '@nestjs/core';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { LazyModuleLoader, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { CqrsModule, EventBus } from '@nestjs/cqrs';
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
+import type { StatusLog } from '../log/status-log';
+import { STATUS_LOG } from '../status-bus.constants';
 import { applicationProviderOrLoad } from '../util/application-provider';
+import { hasStatusHandlers } from './status-event-handlers';
 import { StatusPostedEvent } from './status-posted.event';
 
 const HANDLERS_STARTED = Promise.resolve();
@@ -16,21 +19,30 @@ const MAX_IN_FLIGHT = 32;
 const REGISTRATION_CHECK_MS = 5;
 
 /**
- * Publishes every entry on the CQRS `EventBus` as a {@link StatusPostedEvent}.
+ * Publishes every entry on the CQRS `EventBus` as a {@link StatusPostedEvent}, when anything
+ * in the application handles it (see `hasStatusHandlers`); otherwise it publishes nothing.
  *
  * Uses the application's bus when it imports `CqrsModule.forRoot()`, and loads the module
  * itself otherwise, so `@EventsHandler(StatusPostedEvent)` and sagas work either way.
  */
 @Injectable()
-export class StatusEventBusPublisher implements StatusSink {
+export class StatusEventBusPublisher implements StatusSink, OnModuleInit {
   readonly name = 'CQRS event bus';
 
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly lazyModuleLoader: LazyModuleLoader,
+    private readonly modules: ModulesContainer,
+    @Inject(STATUS_LOG) private readonly log: StatusLog,
   ) {}
 
-  async connect(): Promise<StatusSubscriber> {
+  /** @internal Registers with the log, which connects it when delivery starts. */
+  onModuleInit(): void {
+    this.log.addSink(this);
+  }
+
+  async connect(): Promise<StatusSubscriber | undefined> {
+    if (!hasStatusHandlers(this.modules)) return undefined;
     const { instance: eventBus, loaded } = await applicationProviderOrLoad(
       this.moduleRef,
       this.lazyModuleLoader,

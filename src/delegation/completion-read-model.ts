@@ -14,8 +14,8 @@ const ANY = '\u0000any';
 
 /**
  * The latest `completed` entry overall, per room, per agent and per room and agent: what the
- * delegation guard asks on every check, answered from memory. Fed by the bus in log order
- * from every instance, and rebuilt from the store at start.
+ * delegation guard asks on every check, answered from memory. Built from the store on the
+ * guard's first check, then fed by the bus in log order from every instance.
  *
  * Memory is bounded: at most four scopes per room of `maxCachedRooms` are kept, the one used
  * least recently forgotten first. A scope not in memory is `undefined` (ask the store, then
@@ -23,12 +23,18 @@ const ANY = '\u0000any';
  */
 @Injectable()
 export class CompletionReadModel {
-  private readonly latestByScope: BoundedMap<string, StatusEntry | null>;
+  private latestByScope: BoundedMap<string, StatusEntry | null>;
 
   constructor(
-    @Inject(STATUS_BUS_OPTIONS) options: Pick<ResolvedStatusBusOptions, 'maxCachedRooms'>,
+    @Inject(STATUS_BUS_OPTIONS)
+    private readonly options: Pick<ResolvedStatusBusOptions, 'maxCachedRooms'>,
   ) {
     this.latestByScope = new BoundedMap(4 * options.maxCachedRooms);
+  }
+
+  /** Forgets everything, before it is built again. */
+  clear(): void {
+    this.latestByScope = new BoundedMap(4 * this.options.maxCachedRooms);
   }
 
   /** Takes `entry` into account; entries may arrive more than once and in any order. */

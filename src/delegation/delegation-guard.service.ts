@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ReadModelFollower } from '../delivery/read-model-follower';
 import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
 import { describeValue } from '../errors/describe-value';
@@ -6,6 +7,8 @@ import { InvalidStatusQueryError } from '../errors/status-bus.errors';
 import { DELEGATION_OPTIONS } from './delegation-options';
 import type { ResolvedDelegationOptions } from './delegation-options';
 import { MAX_RECENT } from '../log/status-query';
+import type { StatusLog } from '../log/status-log';
+import { STATUS_LOG } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 import { CompletionReadModel } from './completion-read-model';
 
@@ -28,24 +31,35 @@ export type DelegationDecision =
 
 /**
  * Stops a task that was just completed from being delegated again: a completion younger than
- * the window refuses the delegation. Answered from memory (the `CompletionReadModel`),
- * which every instance keeps current from the shared log and rebuilds from the store at start.
+ * the window refuses the delegation. Answered from memory (the `CompletionReadModel`), built
+ * from the store on the first check and kept current from the shared log after; an instance
+ * that never checks keeps nothing.
  *
  * @example
  * const decision = await guard.check({ roomId });
  * if (!decision.allowed) return decision.message;
  */
 @Injectable()
-export class DelegationGuardService implements OnApplicationBootstrap {
+export class DelegationGuardService implements OnModuleDestroy {
   private readonly logger = new Logger('StatusBus');
-  private rebuilt: Promise<void> | undefined;
+  private readonly follower: ReadModelFollower;
 
   /** @internal Nest injects it. */
   constructor(
     private readonly readModel: CompletionReadModel,
     private readonly bus: StatusBusService,
+    @Inject(STATUS_LOG) log: StatusLog,
     @Inject(DELEGATION_OPTIONS) private readonly options: ResolvedDelegationOptions,
-  ) {}
+  ) {
+    this.follower = new ReadModelFollower(log, async () => {
+      readModel.clear();
+      const head = await log.backend.head();
+      const entries = await this.bus.recent(MAX_RECENT, { status: 'completed' });
+      for (const entry of entries) readModel.record(entry);
+      const last = entries[entries.length - 1]?.seq ?? 0;
+      return { after: Math.max(head, last), record: (entry) => readModel.record(entry) };
+    });
+  }
 
   /** Allowed, or refused with the reference message when a completion is younger than the window. */
   async check(check: DelegationCheck = {}): Promise<DelegationDecision> {
@@ -56,7 +70,7 @@ export class DelegationGuardService implements OnApplicationBootstrap {
         `must be a number ≥ 0, got ${describeValue(windowMs)}`,
       );
     }
-    await this.rebuild();
+    await this.follower.ready();
     const scope = { roomId: check.roomId, agentId: check.agentId };
     let lastCompleted = this.readModel.latest(scope);
     if (lastCompleted === undefined) {
@@ -71,20 +85,9 @@ export class DelegationGuardService implements OnApplicationBootstrap {
     return { allowed: false, message: DELEGATION_REFUSED_MESSAGE, lastCompleted, ageMs };
   }
 
-  /** @internal Rebuilds the read model from the store, so a restart forgets nothing. */
-  onApplicationBootstrap(): void {
-    void this.rebuild();
-  }
-
-  private rebuild(): Promise<void> {
-    this.rebuilt ??= this.bus.recent(MAX_RECENT, { status: 'completed' }).then(
-      (entries) => entries.forEach((e) => this.readModel.record(e)),
-      (err: Error) => {
-        this.rebuilt = undefined;
-        this.logger.error(`Rebuilding the delegation guard from the store failed: ${err.message}`);
-      },
-    );
-    return this.rebuilt;
+  /** @internal Stops keeping the read model current. */
+  onModuleDestroy(): Promise<void> {
+    return this.follower.stop();
   }
 
   private postSkipped(check: DelegationCheck, completed: StatusEntry, ageMs: number): void {

@@ -48,6 +48,8 @@ export interface ResumableSettings {
   page: number;
   /** Longest wait before a failed read is tried again. */
   retryMaxMs: number;
+  /** A read model of the bus's own: first in line, never traced (`StatusDispatcher.addFirst`). */
+  first?: boolean;
 }
 
 /**
@@ -98,10 +100,11 @@ export class ResumableSubscription {
         throw new InvalidStatusQueryError(name, 'must be a function');
       }
     }
-    const maxHeld = options.maxQueue ?? settings.maxHeld;
-    if (!Number.isSafeInteger(maxHeld) || maxHeld < 1) {
+    const { maxQueue } = options;
+    if (maxQueue !== undefined && (!Number.isSafeInteger(maxQueue) || maxQueue < 1)) {
       throw new InvalidStatusQueryError('maxQueue', 'must be a positive integer');
     }
+    const maxHeld = maxQueue ?? settings.maxHeld;
     const filter = { agentId: options.agentId, status: options.status, roomId: options.roomId };
     const subscription = new ResumableSubscription(
       callback,
@@ -117,7 +120,9 @@ export class ResumableSubscription {
     const intake = (entry: StatusEntry) => subscription.offer(entry);
     // Named after the subscriber, so that lags and logs say whose it is.
     Object.defineProperty(intake, 'name', { value: callback.name });
-    const queue = dispatcher.add(intake, filter);
+    const queue = settings.first
+      ? dispatcher.addFirst(intake, filter)
+      : dispatcher.add(intake, filter);
     // Ended by a loss, it leaves the dispatcher by itself: nobody may unsubscribe it.
     subscription.detach = () => dispatcher.remove(queue);
     subscription.start();

@@ -25,6 +25,8 @@ export class StatusDispatcher {
   private readonly settledWaiters = new ProgressWaiters();
   /** What every queue runs its deliveries in, when anything (tracing) wraps them. */
   readonly wrapping: { wrapper?: DeliveryWrapper } = {};
+  /** Told when a queue joins: the feed, which stops reading the store while nobody takes. */
+  onJoin: (() => void) | undefined;
   private readonly logger = new Logger('StatusBus');
 
   constructor(private readonly settings: SubscriberQueueSettings) {}
@@ -47,6 +49,21 @@ export class StatusDispatcher {
     this.dispatched = seq;
   }
 
+  /** Whether nobody takes entries: no subscriber, no sink, no read model. */
+  get idle(): boolean {
+    return this.queues.length === 0;
+  }
+
+  /**
+   * Moves past `seq` without handing anything out, while nobody takes entries: those waiting
+   * for these positions to be delivered are released.
+   */
+  passTo(seq: number): void {
+    if (seq <= this.dispatched) return;
+    this.dispatched = seq;
+    this.progress();
+  }
+
   /** Subscribers of the application; the bus's own sinks are not counted. */
   get subscriberCount(): number {
     return this.queues.filter((c) => c.settings.maxQueue !== Infinity).length;
@@ -55,6 +72,24 @@ export class StatusDispatcher {
   /** Adds a subscriber of the application: beyond `maxQueue` entries behind, it skips. */
   add(callback: StatusSubscriber, options: SubscribeOptions = {}): SubscriberQueue {
     return this.join(callback, options, this.settings);
+  }
+
+  /**
+   * Adds one of the bus's read models: first in line, so that it holds an entry before any
+   * subscriber is handed it (a subscriber that asks the read model about that entry is told
+   * the truth); never skips; and never wrapped (traced), being the bus's own bookkeeping.
+   */
+  addFirst(callback: StatusSubscriber, options: SubscribeOptions = {}): SubscriberQueue {
+    const queue = new SubscriberQueue(
+      callback,
+      { agentId: options.agentId, status: options.status, roomId: options.roomId },
+      { ...this.settings, maxQueue: Infinity },
+      () => this.progress(),
+      this.logger,
+    );
+    this.queues = [queue, ...this.queues];
+    this.onJoin?.();
+    return queue;
   }
 
   /**
@@ -80,6 +115,7 @@ export class StatusDispatcher {
       this.wrapping,
     );
     this.queues = [...this.queues, queue];
+    this.onJoin?.();
     return queue;
   }
 

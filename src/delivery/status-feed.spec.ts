@@ -88,6 +88,8 @@ class GatedBackend extends InMemoryStatusBackend {
 /** A feed over `backend`, recording each hand-over to the dispatcher: positions and where from. */
 function recordingFeed(backend: InMemoryStatusBackend, writer = { appending: false }) {
   const dispatcher = new StatusDispatcher({ timeoutMs: 1000, maxQueue: Infinity });
+  // Someone takes entries: a feed nobody listens to reads nothing (see the tests below).
+  dispatcher.add(() => undefined);
   const handed: { seqs: number[]; remote: boolean }[] = [];
   const feed = new StatusFeed(backend, dispatcher, writer, (entries, remote) =>
     handed.push({ seqs: entries.map((e) => e.seq!), remote }),
@@ -381,5 +383,68 @@ describe('StatusFeed, hand-over by hand-over', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('StatusFeed while nobody takes entries', () => {
+  /** A started feed over entries 1..`count` with no subscriber, counting reads and head queries. */
+  async function idleFeed(count: number) {
+    const backend = new InMemoryStatusBackend();
+    const stored = await backend.append(
+      Array.from({ length: count }, (_, i) => StatusEntry.create('exec', `step ${i + 1}`, 'ok')),
+    );
+    const heads = jest.spyOn(backend, 'head');
+    const reads = jest.spyOn(backend, 'readAfter');
+    const dispatcher = new StatusDispatcher({ timeoutMs: 1000, maxQueue: Infinity });
+    const feed = new StatusFeed(backend, dispatcher);
+    feed.resumeAfter(0);
+    feed.start();
+    return { feed, dispatcher, backend, stored, heads, reads };
+  }
+
+  it('reads no entry: passes over its own batches, and asks the head at most once a second', async () => {
+    const { feed, dispatcher, stored, heads, reads } = await idleFeed(8);
+    await new Promise((resolve) => setImmediate(resolve));
+    feed.offer(stored.slice(2, 4));
+    expect(dispatcher.position).toBe(4);
+    // Another instance announces 8: its own append just showed the head, so nothing is asked
+    // for a second; then the head, once, however many announced.
+    feed.wake(6);
+    feed.wake(8);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heads).not.toHaveBeenCalled();
+    await eventually(() => dispatcher.position === 8, 3000);
+    expect(heads).toHaveBeenCalledTimes(1);
+    expect(reads).not.toHaveBeenCalled();
+    expect(feed.reads).toBe(0);
+  });
+
+  it('learns from the head, not from announcements, and never within a second of the last', async () => {
+    const { feed, dispatcher, heads, reads, backend } = await idleFeed(3);
+    feed.wake(1_000_000);
+    await eventually(() => heads.mock.calls.length === 1);
+    await eventually(() => dispatcher.position === 3);
+    // A forged position moved nothing past what the store holds.
+    const [fourth] = await backend.append([StatusEntry.create('exec', 'step 4', 'ok')]);
+    feed.wake(4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heads).toHaveBeenCalledTimes(1);
+    expect(dispatcher.position).toBe(3);
+    // A subscriber who joins is owed what was announced: the feed reads it.
+    const delivered: number[] = [];
+    dispatcher.add((e) => void delivered.push(e.seq!));
+    await eventually(() => delivered.length === 1);
+    expect(delivered).toEqual([fourth!.seq]);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
+  it('learns the head a second after announcements it passed over, so a late subscriber starts near now', async () => {
+    const { feed, dispatcher, heads } = await idleFeed(5);
+    feed.wake(2);
+    await eventually(() => dispatcher.position === 5);
+    feed.wake(7);
+    expect(heads).toHaveBeenCalledTimes(1);
+    await eventually(() => heads.mock.calls.length === 2, 3000);
+    expect(dispatcher.position).toBe(5);
   });
 });

@@ -8,6 +8,12 @@ import { StatusDispatcher } from './status-dispatcher';
 const PAGE_SIZE = 1000;
 /** Wait before retrying a catch-up read that failed. */
 const RETRY_MS = 500;
+/**
+ * While nobody takes entries, how often at most the store's head is asked for, when other
+ * instances announce appends: how far a subscriber that then joins may be handed entries
+ * from before it subscribed.
+ */
+const IDLE_CHECK_MS = 1000;
 
 /** How many entries at the start of `batch` have consecutive positions. */
 function consecutiveRun(batch: StatusEntry[]): number {
@@ -26,6 +32,12 @@ function consecutiveRun(batch: StatusEntry[]): number {
  * its position in the store, which returns the batch too. `wake` asks for such a read when
  * another instance may have appended. A wake-up only ever causes a read: its position is a
  * hint, and nothing but the store's entries moves the feed's position.
+ *
+ * While nobody takes entries (no subscriber, sink or read model), the feed reads nothing: it
+ * passes over this instance's own batches, and learns how far the log has grown from the
+ * store's head, asked at most once a second when other instances announce appends. An
+ * instance that only writes thus never tails the log; a subscriber that joins is delivered
+ * from there.
  */
 export class StatusFeed {
   private position = 0;
@@ -47,6 +59,9 @@ export class StatusFeed {
   private started = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** When the store's head was last learned while nobody took entries (`Date.now()`). */
+  private checkedAt = 0;
+  private checkTimer: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('StatusBus');
   private readonly handover: Handover;
 
@@ -62,6 +77,8 @@ export class StatusFeed {
     private readonly onDispatched?: (entries: readonly StatusEntry[], remote: boolean) => void,
   ) {
     this.handover = new Handover(backend.inProcess === true);
+    // A read passed over while nobody took entries is owed to the one who joins.
+    dispatcher.onJoin = () => this.kick();
   }
 
   /**
@@ -98,6 +115,10 @@ export class StatusFeed {
    */
   offer(batch: StatusEntry[]): void {
     if (batch.length === 0) return;
+    if (this.started && !this.running && this.dispatcher.idle && this.local.length === 0) {
+      this.passTo(batch[batch.length - 1]!.seq!);
+      return;
+    }
     if (
       this.started &&
       !this.running &&
@@ -142,6 +163,7 @@ export class StatusFeed {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.checkTimer);
   }
 
   private kick(): void {
@@ -155,6 +177,13 @@ export class StatusFeed {
   private async run(): Promise<void> {
     try {
       while (!this.stopped) {
+        if (this.dispatcher.idle) {
+          // Synchronous unless the head must be asked: a wake-up meanwhile finds the loop running.
+          const asking = this.passOver();
+          if (!asking) break;
+          await asking;
+          continue;
+        }
         this.dropDelivered();
         const next = this.local[0];
         if (this.readRequested && !this.unhintedWake && this.announced <= this.position) {
@@ -209,6 +238,57 @@ export class StatusFeed {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Nobody takes entries: moves past this instance's own batches (positions are taken in
+   * commit order, so every entry before them is older), then, when another instance announced
+   * appends, learns the store's head instead of reading the entries (the promise answered).
+   */
+  private passOver(): Promise<void> | undefined {
+    for (const own of this.local) this.passTo(own[own.length - 1]!.seq!);
+    this.local = [];
+    if (!this.readRequested) return undefined;
+    if (this.announced <= this.position && !this.unhintedWake) {
+      this.readRequested = false;
+      return undefined;
+    }
+    const waitMs = this.checkedAt + IDLE_CHECK_MS - Date.now();
+    if (waitMs > 0) {
+      if (!this.checkTimer) {
+        this.checkTimer = setTimeout(() => {
+          this.checkTimer = undefined;
+          this.kick();
+        }, waitMs);
+        this.checkTimer.unref();
+      }
+      return undefined;
+    }
+    return this.learnHead();
+  }
+
+  /** Asks the store's head and moves past it, unless someone joined meanwhile. */
+  private async learnHead(): Promise<void> {
+    this.readRequested = this.unhintedWake = false;
+    const wakes = this.wakes;
+    const head = await this.backend.head();
+    this.failingSince = 0;
+    this.checkedAt = Date.now();
+    if (!this.dispatcher.idle) {
+      // Entries past the position may have been posted since someone subscribed: read them.
+      this.readRequested = true;
+      return;
+    }
+    this.passTo(head);
+    if (this.wakes === wakes) this.announced = Math.min(this.announced, this.position);
+  }
+
+  /** Moves past `seq` while nobody takes entries; what this instance stored shows the head. */
+  private passTo(seq: number): void {
+    if (seq <= this.position) return;
+    this.position = seq;
+    this.checkedAt = Date.now();
+    this.dispatcher.passTo(seq);
   }
 
   /**

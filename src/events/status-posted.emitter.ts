@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Logger, Type } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
 import { LazyModuleLoader, ModuleRef } from '@nestjs/core';
 import {
   EventEmitter2,
@@ -8,7 +8,8 @@ import {
 import { StatusSink } from '../delivery/status-sink';
 import { StatusSubscriber } from '../delivery/status-subscriber';
 import { StatusEntry } from '../entry/status-entry';
-import { STATUS_BUS_OPTIONS, STATUS_POSTED } from '../status-bus.constants';
+import type { StatusLog } from '../log/status-log';
+import { STATUS_BUS_OPTIONS, STATUS_LOG, STATUS_POSTED } from '../status-bus.constants';
 import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import { applicationProviderOrLoad } from '../util/application-provider';
 
@@ -42,10 +43,12 @@ export function subscribersLoader(module: DynamicModule): Type<{ onApplicationBo
  *
  * Uses the application's own emitter when it imports `EventEmitterModule.forRoot()`, and waits
  * until that module has registered the `@OnEvent` handlers. Otherwise it loads the module itself,
- * once, so handlers work either way and each is called once per entry.
+ * once, so handlers work either way and each is called once per entry. Where the emitter has
+ * no `status_posted` listener once the application has started, nothing is emitted: a listener
+ * added later (`emitter.on`) is not served.
  */
 @Injectable()
-export class StatusPostedEmitter implements StatusSink {
+export class StatusPostedEmitter implements StatusSink, OnModuleInit {
   readonly name = 'status_posted emitter';
   private readonly logger = new Logger('StatusBus');
 
@@ -53,10 +56,15 @@ export class StatusPostedEmitter implements StatusSink {
     private readonly moduleRef: ModuleRef,
     private readonly lazyModuleLoader: LazyModuleLoader,
     @Inject(STATUS_BUS_OPTIONS) private readonly options: ResolvedStatusBusOptions,
+    @Inject(STATUS_LOG) private readonly log: StatusLog,
   ) {}
 
+  /** @internal Registers with the log, which connects it when delivery starts. */
+  onModuleInit(): void {
+    if (this.options.emitStatusPosted) this.log.addSink(this);
+  }
+
   async connect(): Promise<StatusSubscriber | undefined> {
-    if (!this.options.emitStatusPosted) return undefined;
     const { instance: emitter, loaded } = await applicationProviderOrLoad(
       this.moduleRef,
       this.lazyModuleLoader,
@@ -65,6 +73,7 @@ export class StatusPostedEmitter implements StatusSink {
       (module) => module.get(subscribersLoader(emitterModule)).onApplicationBootstrap(),
     );
     if (!loaded) await this.applicationEmitterReady();
+    if (!emitter.hasListeners(STATUS_POSTED)) return undefined;
     // Handlers are called in log order, synchronously; their promises are not awaited, so a
     // slow handler never holds back the next entry (as with any event, it is fire and forget).
     return (entry: StatusEntry) => {

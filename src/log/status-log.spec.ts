@@ -110,7 +110,8 @@ describe('StatusLog', () => {
       { name: 'off sink', connect: async () => undefined },
       { name: 'status_posted', connect: async () => callback },
     ];
-    await log.startDelivery(sinks);
+    for (const sink of sinks) log.addSink(sink);
+    await log.startDelivery();
     expect(callback.name).toBe('status_posted');
     expect(errors).toHaveBeenCalledWith('Could not connect broken sink: no emitter');
     // Appended by another instance: read from the store on its announcement.
@@ -133,7 +134,7 @@ describe('StatusLog', () => {
     expect(log.afterDelivery(early)).toBe(early);
     let flushed = false;
     const flushing = log.flush().then(() => (flushed = true));
-    await log.startDelivery([]);
+    await log.startDelivery();
     await eventually(() => release !== undefined);
     expect(flushed).toBe(false);
     const later = await post(log, 'later');
@@ -156,12 +157,11 @@ describe('StatusLog', () => {
     const stored = await post(log, 'a');
     // Delivery is about to start (`startDelivery` moves the log on before it connects sinks).
     let connect!: () => void;
-    const starting = log.startDelivery([
-      {
-        name: 'slow',
-        connect: () => new Promise((resolve) => (connect = () => resolve(undefined))),
-      },
-    ]);
+    log.addSink({
+      name: 'slow',
+      connect: () => new Promise((resolve) => (connect = () => resolve(undefined))),
+    });
+    const starting = log.startDelivery();
     let delivered = false;
     void log.delivered(stored.seq!).then(() => (delivered = true));
     await eventually(() => connect !== undefined);
@@ -220,7 +220,7 @@ describe('StatusLog', () => {
         journalClosed = true;
       },
     });
-    await log.startDelivery([]);
+    await log.startDelivery();
     log.append('post', entry('a'));
     log.append('post', entry('b'));
     const started = Date.now();
@@ -251,7 +251,7 @@ describe('StatusLog', () => {
     };
     const log = new StatusLog(OPTIONS, new InMemoryStatusBackend(), journal);
     log.subscribe((e) => void order.push(`deliver ${e.seq}`), {});
-    await log.startDelivery([]);
+    await log.startDelivery();
     const stored = post(log, 'a');
     await eventually(() => hold !== undefined);
     await new Promise((r) => setTimeout(r, 10));
@@ -266,18 +266,18 @@ describe('StatusLog', () => {
   describe('instruments', () => {
     it('notes once which kinds of instrumentation there are', () => {
       const log = new StatusLog(OPTIONS, new InMemoryStatusBackend());
-      expect([log.annotates, log.tellsPosted]).toEqual([false, false]);
-      log.instruments = [{ annotate: () => undefined }, {}];
-      expect([log.annotates, log.tellsPosted]).toEqual([true, false]);
-      log.instruments = [{}, { posted: () => undefined }];
-      expect([log.annotates, log.tellsPosted]).toEqual([false, true]);
+      expect([log.instruments.annotates, log.instruments.tellsPosted]).toEqual([false, false]);
+      log.instruments.all = [{ annotate: () => undefined }, {}];
+      expect([log.instruments.annotates, log.instruments.tellsPosted]).toEqual([true, false]);
+      log.instruments.all = [{}, { posted: () => undefined }];
+      expect([log.instruments.annotates, log.instruments.tellsPosted]).toEqual([false, true]);
       expect(log.writer.settings.onAppended).toBeUndefined();
       expect(log.dispatcher.wrapping.wrapper).toBeUndefined();
-      log.instruments = [{ appended: () => undefined }];
+      log.instruments.all = [{ appended: () => undefined }];
       expect(log.writer.settings.onAppended).toBeInstanceOf(Function);
-      log.instruments = [];
+      log.instruments.all = [];
       expect(log.writer.settings.onAppended).toBeUndefined();
-      expect(log.instruments).toEqual([]);
+      expect(log.instruments.all).toEqual([]);
     });
 
     it('tells of appends and of deliveries, local and remote, and wraps each delivery, first outermost', async () => {
@@ -292,7 +292,7 @@ describe('StatusLog', () => {
           return answer;
         },
       });
-      log.instruments = [
+      log.instruments.all = [
         wrapper('outer'),
         {
           appended: (count, ms) => told.push(`appended ${count} ${ms >= 0}`),
@@ -308,7 +308,7 @@ describe('StatusLog', () => {
       };
       Object.defineProperty(subscriber, 'name', { value: 'voice' });
       log.subscribe(subscriber, {});
-      await log.startDelivery([]);
+      await log.startDelivery();
       await post(log, 'here');
       await log.flush();
       await backend.append([entry('elsewhere')]);
@@ -337,7 +337,7 @@ describe('StatusLog', () => {
     it('tells every instrumentation even when one throws, and logs the first throw only', () => {
       const log = new StatusLog(OPTIONS, new InMemoryStatusBackend());
       const told: string[] = [];
-      log.instruments = [
+      log.instruments.all = [
         {
           posted: () => {
             throw new Error('exporter gone');
@@ -345,8 +345,8 @@ describe('StatusLog', () => {
         },
         { posted: (e) => void told.push(e.action) },
       ];
-      log.tell((i) => i.posted?.(entry('a')));
-      log.tell((i) => i.posted?.(entry('b')));
+      log.instruments.tell((i) => i.posted?.(entry('a')));
+      log.instruments.tell((i) => i.posted?.(entry('b')));
       expect(told).toEqual(['a', 'b']);
       expect(logged(errors)).toEqual(['An instrumentation of the bus threw: exporter gone']);
     });

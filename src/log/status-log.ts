@@ -8,11 +8,12 @@ import { StatusEntry } from '../entry/status-entry';
 import { StatusBusClosedError } from '../errors/status-bus.errors';
 import { withTimeout } from '../util/with-timeout';
 import { countStats, judgeHealth, StatusBusHealth, StatusBusStats } from './status-health';
-import { StatusInstrumentation } from './status-instrumentation';
+import { StatusInstruments } from './status-instruments';
 import { checkCallback, checkFilter, checkSeq } from './status-query';
 import { checkResumePoint, ResumableSubscription } from '../delivery/resumable-subscription';
-import type { StatusReader } from './status-reader';
+import { StatusReader } from './status-reader';
 import type { StatusJournal } from './status-journal';
+import type { StatusSnapshots } from '../status-snapshots.interface';
 import type { StatusLogOptions } from './status-log-options';
 import { StatusWriter } from '../writing/status-writer';
 import type { Queued } from '../writing/status-writer-settings';
@@ -34,13 +35,14 @@ export class StatusLog {
   readonly dispatcher: StatusDispatcher;
   readonly feed: StatusFeed;
   readonly writer: StatusWriter;
-  /** Who is told of the log's work (metrics, traces); replaced, never mutated. */
-  private instrumentList: readonly StatusInstrumentation[] = [];
-  private instrumentFailed = false;
-  /** Whether an instrumentation adds to posted entries' metadata, is told of posts, of deliveries. */
-  annotates = false;
-  tellsPosted = false;
-  private tellsDispatched = false;
+  /** Reads of the store, for the facade and for subscriptions that start in the past. */
+  readonly reader: StatusReader;
+  /** What features registered to be fed every entry; connected when delivery starts. */
+  private readonly sinks: StatusSink[] = [];
+  /** What answers `snapshot()`: the snapshot part registers itself here when it is wired. */
+  snapshots: StatusSnapshots | undefined;
+  /** Who is told of the log's work (metrics, traces). */
+  readonly instruments: StatusInstruments;
   private phase: Phase = 'created';
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -75,59 +77,13 @@ export class StatusLog {
       },
       (stored) => this.stored(stored),
     );
+    this.reader = new StatusReader(backend, () => this.open());
+    this.instruments = new StatusInstruments(this.writer, this.dispatcher);
+    const instruments = this.instruments;
     this.feed = new StatusFeed(backend, this.dispatcher, this.writer, (entries, remote) => {
       // Checked first: the call would make a closure per delivered batch for nobody.
-      if (this.tellsDispatched) this.tell((i) => i.dispatched?.(entries, remote));
+      if (instruments.tellsDispatched) instruments.tell((i) => i.dispatched?.(entries, remote));
     });
-  }
-
-  get instruments(): readonly StatusInstrumentation[] {
-    return this.instrumentList;
-  }
-
-  /**
-   * Sets who is told of the log's work; deliveries then run inside every `deliver` wrapper
-   * (the first instrumentation outermost).
-   */
-  set instruments(instruments: readonly StatusInstrumentation[]) {
-    this.instrumentList = instruments;
-    // Looked up once here rather than on every post.
-    this.annotates = instruments.some((i) => i.annotate !== undefined);
-    this.tellsPosted = instruments.some((i) => i.posted !== undefined);
-    this.tellsDispatched = instruments.some((i) => i.dispatched !== undefined);
-    this.writer.settings.onAppended = instruments.some((i) => i.appended !== undefined)
-      ? (count, ms) => this.tell((i) => i.appended?.(count, ms))
-      : undefined;
-    const wrappers = instruments.flatMap((i) => (i.deliver ? [i] : []));
-    this.dispatcher.wrapping.wrapper =
-      wrappers.length === 0
-        ? undefined
-        : (entry, subscriber, call) =>
-            wrappers.reduceRight<() => unknown>(
-              (inner, i) => () => i.deliver!(entry, subscriber, inner),
-              call,
-            )();
-  }
-
-  /** Adds `instrumentation` to those told; returns a function that removes it. */
-  instrument(instrumentation: StatusInstrumentation): () => void {
-    this.instruments = [...this.instruments, instrumentation];
-    return () => {
-      this.instruments = this.instruments.filter((i) => i !== instrumentation);
-    };
-  }
-
-  /** Tells every instrumentation; one that throws is logged once and never stops the log. */
-  tell(call: (instrumentation: StatusInstrumentation) => void): void {
-    for (const instrumentation of this.instruments) {
-      try {
-        call(instrumentation);
-      } catch (err) {
-        if (this.instrumentFailed) continue;
-        this.instrumentFailed = true;
-        this.logger.error(`An instrumentation of the bus threw: ${(err as Error).message}`);
-      }
-    }
   }
 
   /** Whether the log can do its work; `StatusBusService.health()` says how it judges. */
@@ -169,7 +125,6 @@ export class StatusLog {
   async resume(
     callback: StatusSubscriber,
     options: SubscribeOptions & { after: number },
-    store: Pick<StatusReader, 'entriesAfter' | 'oldestSeq'>,
   ): Promise<Unsubscribe> {
     checkCallback(callback);
     checkFilter(options);
@@ -180,14 +135,48 @@ export class StatusLog {
     // one is being handed out (from a subscriber's callback), which the new queue would miss.
     const live = options.after === this.dispatcher.position && !this.dispatcher.dispatching;
     if (!live) {
-      await checkResumePoint(options.after, this.dispatcher.position, store.oldestSeq, () =>
+      await checkResumePoint(options.after, this.dispatcher.position, this.reader.oldestSeq, () =>
         this.backend.head(),
       );
       this.assertOpen('subscribe');
     }
     const settings = { maxHeld: this.options.subscriberMaxQueue, page: 1000, retryMaxMs: 5000 };
-    const read = store.entriesAfter;
+    const read = this.reader.entriesAfter;
     return ResumableSubscription.attach(this.dispatcher, callback, options, read, settings, live);
+  }
+
+  /**
+   * Feeds one of a feature's read models every entry after `after`, from the store then live,
+   * ahead of every subscriber (see `StatusDispatcher.addFirst`): how a read model is built on
+   * its first read and kept current after. Its caller has read `after` from the store, so no
+   * resume point is checked; entries removed before they were read end it with `onLost`.
+   * @returns a function that ends it
+   */
+  follow(
+    callback: StatusSubscriber,
+    after: number,
+    told: Pick<SubscribeOptions, 'onCaughtUp' | 'onLost'>,
+  ): Unsubscribe {
+    this.assertOpen('follow');
+    const settings = { maxHeld: Infinity, page: 1000, retryMaxMs: 5000, first: true };
+    const read = this.reader.entriesAfter;
+    return ResumableSubscription.attach(
+      this.dispatcher,
+      callback,
+      { ...told, after },
+      read,
+      settings,
+      false,
+    );
+  }
+
+  /**
+   * Has `sink` fed every entry, like a subscriber that never skips, from when delivery starts
+   * (at once when it has): how a feature such as `status_posted` registers itself.
+   */
+  addSink(sink: StatusSink): void {
+    if (this.delivering) void this.connect(sink);
+    else this.sinks.push(sink);
   }
 
   /** Removes every subscription of `callback`. */
@@ -218,27 +207,30 @@ export class StatusLog {
    * for a readiness signal of its own), then lets the feed deliver. From here on, `postAsync`
    * and `flush` wait for delivery.
    */
-  async startDelivery(sinks: readonly StatusSink[]): Promise<void> {
+  async startDelivery(): Promise<void> {
     if (this.phase === 'created' || this.phase === 'open') {
       this.phase = 'delivering';
       this.deliveryAsked = true;
     }
     await this.open();
-    for (const sink of sinks) {
-      try {
-        const callback = await sink.connect();
-        if (callback) {
-          // Named after the sink, so that logs about it say which one it is.
-          Object.defineProperty(callback, 'name', { value: sink.name });
-          this.dispatcher.addLossless(callback);
-        }
-      } catch (err) {
-        this.logger.error(`Could not connect ${sink.name}: ${(err as Error).message}`);
-      }
-    }
+    for (const sink of this.sinks) await this.connect(sink);
     this.feed.start();
     this.delivering = true;
     this.markDeliveryStarted();
+  }
+
+  /** Connects `sink`; one that fails is logged and left out, never stopping delivery. */
+  private async connect(sink: StatusSink): Promise<void> {
+    try {
+      const callback = await sink.connect();
+      if (callback) {
+        // Named after the sink, so that logs about it say which one it is.
+        Object.defineProperty(callback, 'name', { value: sink.name });
+        this.dispatcher.addLossless(callback);
+      }
+    } catch (err) {
+      this.logger.error(`Could not connect ${sink.name}: ${(err as Error).message}`);
+    }
   }
 
   /** Resolves once every entry queued before the call is stored and delivered. */

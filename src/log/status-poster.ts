@@ -28,7 +28,7 @@ export class StatusPoster {
     const log = this.log;
     const entry = this.create('post', agentId, action, status, options);
     log.append('post', entry);
-    if (log.tellsPosted) log.tell((i) => i.posted?.(entry));
+    if (log.instruments.tellsPosted) log.instruments.tell((i) => i.posted?.(entry));
     // Checked first so that a disabled debug level costs no string building per post.
     if (Logger.isLevelEnabled('debug')) {
       this.logger.debug(`posted ${entry.agentId}: ${entry.action} -> ${entry.status}`);
@@ -59,7 +59,7 @@ export class StatusPoster {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    if (log.tellsPosted) log.tell((i) => i.posted?.(entry));
+    if (log.instruments.tellsPosted) log.instruments.tell((i) => i.posted?.(entry));
     if (placed instanceof StatusEntry) return Promise.resolve(log.afterDelivery(placed));
     // The deadline covers storing; the wait for subscribers that follows is theirs to bound.
     return this.deadlines.wait<StatusEntry>(
@@ -76,14 +76,14 @@ export class StatusPoster {
     options: PostOptions | undefined,
   ): StatusEntry {
     this.log.assertOpen(operation);
-    if (this.log.annotates) options = this.annotated(options);
+    if (this.log.instruments.annotates) options = this.annotated(options);
     return StatusEntry.create(agentId, action, status, options, this.context);
   }
 
   /** `options` with what the instrumentation adds to every entry's metadata (a trace context). */
   private annotated(options: PostOptions | undefined): PostOptions | undefined {
     let added: Record<string, string> | undefined;
-    this.log.tell((i) => {
+    this.log.instruments.tell((i) => {
       const more = i.annotate?.();
       if (more) added = { ...added, ...more };
     });

@@ -5,7 +5,6 @@ import {
   StatusResumePointLostError,
   StatusStoreUnavailableError,
 } from '../errors/status-bus.errors';
-import type { AgentSnapshot, StatusSnapshots } from '../status-snapshots.interface';
 import { checkCount, checkFilter, checkSeq } from './status-query';
 
 /**
@@ -17,7 +16,6 @@ export class StatusReader {
   constructor(
     private readonly backend: StatusBackend,
     private readonly open: () => Promise<void>,
-    private readonly snapshots: StatusSnapshots,
   ) {}
 
   /** The last `n` entries matching `filter`, oldest first. */
@@ -60,12 +58,6 @@ export class StatusReader {
   async hasCompleted(agentId: string | undefined, roomId: string | undefined): Promise<boolean> {
     checkFilter({ agentId, roomId });
     return this.read('hasCompleted', () => this.backend.hasCompleted(agentId, roomId));
-  }
-
-  /** What every agent is doing now, in `roomId` when given, from the snapshot read model. */
-  async snapshot(roomId: string | undefined): Promise<AgentSnapshot[]> {
-    checkFilter({ roomId });
-    return this.read('snapshot', () => this.snapshots.snapshot(roomId));
   }
 
   /** Runs `work` once the store is open, naming `operation` when the store fails it. */

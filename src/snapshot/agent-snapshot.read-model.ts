@@ -22,10 +22,15 @@ interface RoomAgents {
  * time it is asked about, and again after it was forgotten (see `needsRebuild`).
  */
 export class AgentSnapshotReadModel {
-  private readonly rooms: BoundedMap<string, RoomAgents>;
+  private rooms: BoundedMap<string, RoomAgents>;
 
-  constructor(maxRooms: number) {
+  constructor(private readonly maxRooms: number) {
     this.rooms = new BoundedMap(maxRooms);
+  }
+
+  /** Forgets everything, before it is built again. */
+  clear(): void {
+    this.rooms = new BoundedMap(this.maxRooms);
   }
 
   record(entry: StatusEntry): void {

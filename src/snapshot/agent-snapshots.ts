@@ -1,58 +1,59 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { StatusBackend } from '../backends/status-backend';
-import { StatusSink } from '../delivery/status-sink';
-import { StatusSubscriber } from '../delivery/status-subscriber';
-import { STATUS_BACKEND, STATUS_BUS_OPTIONS } from '../status-bus.constants';
-import type { ResolvedStatusBusOptions } from '../status-bus-options';
+import { ReadModelFollower, ReadModelStart } from '../delivery/read-model-follower';
+import type { StatusLog } from '../log/status-log';
 import { MAX_RECENT } from '../log/status-query';
+import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_LOG } from '../status-bus.constants';
+import type { ResolvedStatusBusOptions } from '../status-bus-options';
 import type { AgentSnapshot, StatusSnapshots } from '../status-snapshots.interface';
 import { AgentSnapshotReadModel } from './agent-snapshot.read-model';
 
 /**
- * The snapshot part: "what is every agent doing now?", answered from memory. A sink of the
- * bus, so it sees every entry from every instance in log order, like the event emitter and
- * CQRS; rebuilt from the store's last 10,000 entries before it starts, and a room it has
- * forgotten (see `maxCachedRooms`) is read again from the store when asked for.
+ * The snapshot part: "what is every agent doing now?", answered from memory. Built on the first
+ * question, not before (an instance nobody asks keeps nothing and reads nothing): from the
+ * store's last 10,000 entries, then kept current by following the log ahead of every
+ * subscriber. A room it has forgotten (see `maxCachedRooms`) is read again from the store when
+ * asked for.
  */
 @Injectable()
-export class AgentSnapshots implements StatusSink, StatusSnapshots {
-  readonly name = 'snapshot read model';
+export class AgentSnapshots implements StatusSnapshots, OnModuleInit, OnModuleDestroy {
   private readonly model: AgentSnapshotReadModel;
-  private rebuilt: Promise<void> | undefined;
+  private readonly follower: ReadModelFollower;
 
-  /**
-   * Reads the store itself, not through the bus, which takes this part among its sinks: the
-   * bus opens the store before it connects its sinks or answers `snapshot()`.
-   */
   constructor(
+    @Inject(STATUS_LOG) private readonly log: StatusLog,
     @Inject(STATUS_BACKEND) private readonly store: StatusBackend,
     @Inject(STATUS_BUS_OPTIONS) options: ResolvedStatusBusOptions,
   ) {
     this.model = new AgentSnapshotReadModel(options.maxCachedRooms);
-  }
-
-  async connect(): Promise<StatusSubscriber> {
-    await this.rebuild();
-    return (entry) => this.model.record(entry);
+    this.follower = new ReadModelFollower(log, () => this.rebuild());
   }
 
   async snapshot(roomId?: string): Promise<AgentSnapshot[]> {
-    await this.rebuild();
+    await this.follower.ready();
     if (roomId !== undefined && this.model.needsRebuild(roomId)) {
       this.model.rebuild(roomId, await this.store.recent(MAX_RECENT, { roomId }));
     }
     return this.model.snapshot(roomId);
   }
 
-  /** Reads the store's latest entries once; entries delivered meanwhile win by position. */
-  private rebuild(): Promise<void> {
-    this.rebuilt ??= this.store.recent(MAX_RECENT).then(
-      (entries) => entries.forEach((e) => this.model.record(e)),
-      (err: unknown) => {
-        this.rebuilt = undefined;
-        throw err;
-      },
-    );
-    return this.rebuilt;
+  /** @internal Registers with the log as what answers `snapshot()`. */
+  onModuleInit(): void {
+    this.log.snapshots = this;
+  }
+
+  /** @internal Stops keeping the read model current. */
+  onModuleDestroy(): Promise<void> {
+    return this.follower.stop();
+  }
+
+  /** Takes in the store's latest entries; answers how to take in the ones after them. */
+  private async rebuild(): Promise<ReadModelStart> {
+    this.model.clear();
+    const head = await this.store.head();
+    const entries = await this.store.recent(MAX_RECENT);
+    for (const entry of entries) this.model.record(entry);
+    const last = entries[entries.length - 1]?.seq ?? 0;
+    return { after: Math.max(head, last), record: (entry) => this.model.record(entry) };
   }
 }

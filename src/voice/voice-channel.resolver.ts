@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { VOICE_CHANNEL, VoiceChannel } from './voice-channel.interface';
 
@@ -10,7 +10,7 @@ import { VOICE_CHANNEL, VoiceChannel } from './voice-channel.interface';
 import { VOICE_OPTIONS } from './voice-options';
 import type { ResolvedVoiceOptions } from './voice-options';
 @Injectable()
-export class VoiceChannelResolver implements OnApplicationBootstrap {
+export class VoiceChannelResolver implements OnModuleInit {
   private resolved: VoiceChannel | undefined;
   private readonly logger = new Logger('StatusBus');
 
@@ -19,12 +19,15 @@ export class VoiceChannelResolver implements OnApplicationBootstrap {
     @Inject(VOICE_OPTIONS) private readonly voice: ResolvedVoiceOptions,
   ) {}
 
-  /** The channel, once the application has bootstrapped; `undefined` when injection is off. */
+  /**
+   * The channel, once the application's providers are created (before the bus connects its
+   * sinks, which asks whether the voice saga has work); `undefined` when injection is off.
+   */
   get channel(): VoiceChannel | undefined {
     return this.resolved;
   }
 
-  onApplicationBootstrap(): void {
+  onModuleInit(): void {
     const { enabled, channel } = this.voice;
     if (!enabled) return;
     this.resolved = channel ?? this.lookUp();

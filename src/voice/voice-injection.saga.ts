@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ICommand, IEvent, Saga } from '@nestjs/cqrs';
 import { filter, map, Observable } from 'rxjs';
+import type { StatusSaga } from '../cqrs/status-event-handlers';
 import { StatusPostedEvent } from '../cqrs/status-posted.event';
 import { StatusEntry } from '../entry/status-entry';
 import { InjectVoiceUpdateCommand } from './inject-voice-update.command';
@@ -16,7 +17,7 @@ import type { ResolvedVoiceOptions } from './voice-options';
  * of the first rule that matches it.
  */
 @Injectable()
-export class VoiceInjectionSaga {
+export class VoiceInjectionSaga implements StatusSaga {
   private readonly logger = new Logger('StatusBus');
 
   /** @internal Nest injects it. */
@@ -24,6 +25,11 @@ export class VoiceInjectionSaga {
     @Inject(VOICE_OPTIONS) private readonly voice: ResolvedVoiceOptions,
     private readonly resolver: VoiceChannelResolver,
   ) {}
+
+  /** Whether there is a voice channel to inject into: without one, the saga waits for nothing. */
+  get active(): boolean {
+    return this.resolver.channel !== undefined;
+  }
 
   /**
    * An error in a saga's operators would complete the saga for good, ending all later

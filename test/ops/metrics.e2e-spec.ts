@@ -87,6 +87,8 @@ describe('Prometheus metrics across instances (PostgreSQL)', () => {
   it('measures post → delivery on the other instance', async () => {
     const a = await meteredBus({}, (o, m) => shared.start(o, m));
     const b = await meteredBus({}, (o, m) => shared.start(o, m));
+    // Something takes entries on b: an instance where nothing does reads nothing back.
+    await b.bus.subscribe(() => undefined);
     for (let i = 0; i < 10; i++) await a.bus.postAsync('exec', `step ${i}`, 'info');
     await eventually(
       async () =>
