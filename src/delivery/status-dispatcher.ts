@@ -21,6 +21,8 @@ export class StatusDispatcher {
    */
   private queues: readonly SubscriberQueue[] = [];
   private dispatched = 0;
+  /** Entries handed out so far (to however many queues). */
+  private handedOut = 0;
   private handing = false;
   private readonly settledWaiters = new ProgressWaiters();
   /** What every queue runs its deliveries in, when anything (tracing) wraps them. */
@@ -34,6 +36,11 @@ export class StatusDispatcher {
   /** The `seq` of the last entry handed out. */
   get position(): number {
     return this.dispatched;
+  }
+
+  /** How many entries were handed out since start; none while nobody takes them. */
+  get handed(): number {
+    return this.handedOut;
   }
 
   /**
@@ -131,6 +138,7 @@ export class StatusDispatcher {
 
   dispatch(entries: readonly StatusEntry[]): void {
     this.handing = true;
+    this.handedOut += entries.length;
     try {
       for (const entry of entries) {
         const queues = this.queues;

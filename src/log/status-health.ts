@@ -18,6 +18,8 @@ export interface StatusBusStats {
   rejectedFull: number;
   /** Position of the last entry delivered to subscribers. */
   deliveredSeq: number;
+  /** Entries handed to this instance's subscribers since start, from every instance. */
+  delivered: number;
   /**
    * Reads from the store to catch up with entries this instance learnt of without their
    * contents (another instance's large appends, a reconnect, a poll).
@@ -137,6 +139,7 @@ export function countStats(log: StatusLogParts): StatusBusStats {
     failedAppends: written.failedAppends,
     rejectedFull: written.rejectedFull,
     deliveredSeq: dispatcher.position,
+    delivered: dispatcher.handed,
     catchUpReads: feed.reads,
     subscribers: dispatcher.subscriberCount,
     subscriberErrors: subscribers.errors,

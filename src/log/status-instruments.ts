@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { StatusDispatcher } from '../delivery/status-dispatcher';
+import type { StatusEntry } from '../entry/status-entry';
 import type { StatusWriterSettings } from '../writing/status-writer-settings';
 import type { StatusInstrumentation } from './status-instrumentation';
 
@@ -14,6 +15,13 @@ export class StatusInstruments {
   annotates = false;
   tellsPosted = false;
   tellsDispatched = false;
+  /**
+   * Each kind's methods, bound once: telling them costs a loop, no closure, on the path of
+   * every post and delivery.
+   */
+  private postedTold: ((entry: StatusEntry) => void)[] = [];
+  private dispatchedTold: ((entries: readonly StatusEntry[], remote: boolean) => void)[] = [];
+  private appendedTold: ((count: number, ms: number) => void)[] = [];
   private readonly logger = new Logger('StatusBus');
 
   constructor(
@@ -33,11 +41,13 @@ export class StatusInstruments {
     this.list = instruments;
     // Looked up once here rather than on every post.
     this.annotates = instruments.some((i) => i.annotate !== undefined);
-    this.tellsPosted = instruments.some((i) => i.posted !== undefined);
-    this.tellsDispatched = instruments.some((i) => i.dispatched !== undefined);
-    this.writer.settings.onAppended = instruments.some((i) => i.appended !== undefined)
-      ? (count, ms) => this.tell((i) => i.appended?.(count, ms))
-      : undefined;
+    this.postedTold = instruments.flatMap((i) => (i.posted ? [i.posted.bind(i)] : []));
+    this.dispatchedTold = instruments.flatMap((i) => (i.dispatched ? [i.dispatched.bind(i)] : []));
+    this.appendedTold = instruments.flatMap((i) => (i.appended ? [i.appended.bind(i)] : []));
+    this.tellsPosted = this.postedTold.length > 0;
+    this.tellsDispatched = this.dispatchedTold.length > 0;
+    this.writer.settings.onAppended =
+      this.appendedTold.length > 0 ? (count, ms) => this.appended(count, ms) : undefined;
     const wrappers = instruments.flatMap((i) => (i.deliver ? [i] : []));
     this.dispatcher.wrapping.wrapper =
       wrappers.length === 0
@@ -63,10 +73,46 @@ export class StatusInstruments {
       try {
         call(instrumentation);
       } catch (err) {
-        if (this.failed) continue;
-        this.failed = true;
-        this.logger.error(`An instrumentation of the bus threw: ${(err as Error).message}`);
+        this.report(err);
       }
     }
+  }
+
+  /** Tells of an entry accepted here (`posted`). */
+  posted(entry: StatusEntry): void {
+    for (const told of this.postedTold) {
+      try {
+        told(entry);
+      } catch (err) {
+        this.report(err);
+      }
+    }
+  }
+
+  /** Tells of entries handed to the subscribers (`dispatched`). */
+  dispatched(entries: readonly StatusEntry[], remote: boolean): void {
+    for (const told of this.dispatchedTold) {
+      try {
+        told(entries, remote);
+      } catch (err) {
+        this.report(err);
+      }
+    }
+  }
+
+  private appended(count: number, ms: number): void {
+    for (const told of this.appendedTold) {
+      try {
+        told(count, ms);
+      } catch (err) {
+        this.report(err);
+      }
+    }
+  }
+
+  private report(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.logger.error(`An instrumentation of the bus threw: ${(err as Error).message}`);
   }
 }

@@ -82,7 +82,7 @@ export class StatusLog {
     const instruments = this.instruments;
     this.feed = new StatusFeed(backend, this.dispatcher, this.writer, (entries, remote) => {
       // Checked first: the call would make a closure per delivered batch for nobody.
-      if (instruments.tellsDispatched) instruments.tell((i) => i.dispatched?.(entries, remote));
+      if (instruments.tellsDispatched) instruments.dispatched(entries, remote);
     });
   }
 

@@ -28,7 +28,7 @@ export class StatusPoster {
     const log = this.log;
     const entry = this.create('post', agentId, action, status, options);
     log.append('post', entry);
-    if (log.instruments.tellsPosted) log.instruments.tell((i) => i.posted?.(entry));
+    if (log.instruments.tellsPosted) log.instruments.posted(entry);
     // Checked first so that a disabled debug level costs no string building per post.
     if (Logger.isLevelEnabled('debug')) {
       this.logger.debug(`posted ${entry.agentId}: ${entry.action} -> ${entry.status}`);
@@ -59,7 +59,7 @@ export class StatusPoster {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    if (log.instruments.tellsPosted) log.instruments.tell((i) => i.posted?.(entry));
+    if (log.instruments.tellsPosted) log.instruments.posted(entry);
     if (placed instanceof StatusEntry) return Promise.resolve(log.afterDelivery(placed));
     // The deadline covers storing; the wait for subscribers that follows is theirs to bound.
     return this.deadlines.wait<StatusEntry>(

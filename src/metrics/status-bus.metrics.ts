@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
 import { StatusBusService } from '../status-bus.service';
+import { LocalHistogram } from './local-histogram';
 import { VOICE_DELIVERY_OUTCOMES } from '../voice/voice-policy';
 
 const OUTCOMES: ReadonlySet<unknown> = new Set(VOICE_DELIVERY_OUTCOMES);
@@ -25,11 +26,8 @@ const HEALTH_VALUES = { up: 0, degraded: 1, down: 2 } as const;
 export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly registry: Registry;
   private stop: (() => void) | undefined;
-  private readonly posted: Counter;
-  private readonly stored: Counter;
-  private readonly delivered: Counter;
-  private readonly batchSize: Histogram;
-  private readonly appendSeconds: Histogram;
+  private readonly batchSize: LocalHistogram;
+  private readonly appendSeconds: LocalHistogram;
   private readonly remoteSeconds: Histogram;
   private readonly voice: Counter<'outcome'>;
   /** Everything registered here, removed again when the module is destroyed. */
@@ -46,42 +44,56 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
       this.names.push((metric as unknown as { name: string }).name);
       return metric;
     };
-    this.posted = track(
-      new Counter({
-        name: 'status_bus_entries_posted_total',
-        help: 'Entries accepted by post and postAsync on this instance',
-        registers,
-      }),
-    );
-    this.stored = track(
-      new Counter({
-        name: 'status_bus_entries_stored_total',
-        help: 'Entries this instance appended to the store',
-        registers,
-      }),
-    );
-    this.delivered = track(
-      new Counter({
-        name: 'status_bus_entries_delivered_total',
-        help: "Entries handed to this instance's subscribers, from every instance",
-        registers,
-      }),
-    );
+    const stats = () => this.bus.stats();
+    // Counted by the log anyway: read when scraped, which costs posts and deliveries nothing.
+    const counters: [name: string, help: string, read: () => number][] = [
+      [
+        'status_bus_entries_posted_total',
+        'Entries accepted by post and postAsync on this instance',
+        () => stats().accepted,
+      ],
+      [
+        'status_bus_entries_stored_total',
+        'Entries this instance appended to the store',
+        () => stats().stored,
+      ],
+      [
+        'status_bus_entries_delivered_total',
+        "Entries handed to this instance's subscribers, from every instance",
+        () => stats().delivered,
+      ],
+    ];
+    for (const [name, help, read] of counters) {
+      let counted = 0;
+      track(
+        new Counter({
+          name,
+          help,
+          registers,
+          collect() {
+            const now = read();
+            if (now > counted) this.inc(now - counted);
+            counted = now;
+          },
+        }),
+      );
+    }
+    // Observed on every append: kept in plain arrays (see LocalHistogram).
     this.batchSize = track(
-      new Histogram({
-        name: 'status_bus_append_batch_size',
-        help: 'Entries per append',
-        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
-        registers,
-      }),
+      new LocalHistogram(
+        'status_bus_append_batch_size',
+        'Entries per append',
+        [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+        this.registry,
+      ),
     );
     this.appendSeconds = track(
-      new Histogram({
-        name: 'status_bus_append_duration_seconds',
-        help: "Time from sending an append to the store's answer",
-        buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-        registers,
-      }),
+      new LocalHistogram(
+        'status_bus_append_duration_seconds',
+        "Time from sending an append to the store's answer",
+        [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        this.registry,
+      ),
     );
     this.remoteSeconds = track(
       new Histogram({
@@ -99,7 +111,6 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
         registers,
       }),
     );
-    const stats = () => this.bus.stats();
     const gauges: [name: string, help: string, read: () => number][] = [
       [
         'status_bus_buffered_entries',
@@ -184,12 +195,10 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
     this.stop = this.bus.instrument({
       posted: (entry) => this.onPosted(entry),
       appended: (count, ms) => {
-        this.stored.inc(count);
         this.batchSize.observe(count);
         this.appendSeconds.observe(ms / 1000);
       },
       dispatched: (entries, remote) => {
-        this.delivered.inc(entries.length);
         if (!remote) return;
         const now = Date.now();
         for (const entry of entries) {
@@ -205,11 +214,11 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   private onPosted(entry: StatusEntry): void {
-    this.posted.inc();
+    if (entry.action !== 'voice_delivery') return;
     const outcome = entry.metadata.outcome;
     // A label from a closed set only: anyone may post an entry that looks like a receipt, and
     // each new value would be a new series for as long as the process lives.
-    if (entry.action === 'voice_delivery' && OUTCOMES.has(outcome)) {
+    if (OUTCOMES.has(outcome)) {
       this.voice.inc({ outcome: outcome as string });
     }
   }

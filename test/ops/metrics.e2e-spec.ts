@@ -39,6 +39,15 @@ describe('Prometheus metrics (prom-client)', () => {
         1,
       );
       expect(await sample(registry, 'status_bus_append_batch_size_sum')).toBe(5);
+      // Buckets count cumulatively, up to +Inf, which is every append.
+      const appends = await sample(registry, 'status_bus_append_batch_size_count');
+      expect(await sample(registry, 'status_bus_append_batch_size_bucket{le="+Inf"}')).toBe(
+        appends,
+      );
+      expect(await sample(registry, 'status_bus_append_batch_size_bucket{le="5"}')).toBe(appends);
+      expect(
+        await sample(registry, 'status_bus_append_duration_seconds_bucket{le="2.5"}'),
+      ).toBeLessThanOrEqual(appends!);
       expect(
         await sample(registry, 'status_bus_append_duration_seconds_count'),
       ).toBeGreaterThanOrEqual(1);
@@ -50,6 +59,11 @@ describe('Prometheus metrics (prom-client)', () => {
       ).toBe(5);
       release();
       await unsubscribe();
+      // Counted once however often scraped: two more posts, two more in the total.
+      await bus.postAsync('exec', 'step 5', 'info');
+      await bus.postAsync('exec', 'step 6', 'info');
+      expect(await sample(registry, 'status_bus_entries_posted_total')).toBe(7);
+      expect(await sample(registry, 'status_bus_entries_stored_total')).toBe(7);
     } finally {
       await app.close();
     }
