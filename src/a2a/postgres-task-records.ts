@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../backends/sql-port';
+import type { SqlPort, SqlRunner } from '../backends/sql-port';
 import { TaskPage, TaskQuery, TaskRecord, TaskRecords } from './task-records';
 
 interface TaskRow {
@@ -17,8 +17,15 @@ interface TaskRow {
  * shared by every instance on the database: a task written on one is read on all.
  */
 export class PostgresTaskRecords extends TaskRecords {
-  constructor(private readonly sql: SqlRunner) {
+  private readonly sql: SqlRunner;
+
+  /** Registers with the port's retention what this store keeps: tasks untouched since. */
+  constructor(port: SqlPort) {
     super();
+    this.sql = port.query;
+    port.onRetention?.((horizon) =>
+      port.query('DELETE FROM status_bus_a2a_tasks WHERE updated_at < $1', [horizon]),
+    );
   }
 
   async put(record: TaskRecord): Promise<boolean> {

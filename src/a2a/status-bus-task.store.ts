@@ -37,7 +37,7 @@ export class StatusBusTaskStore implements TaskStore {
     @Optional() @Inject(STATUS_BUS_A2A_OPTIONS) options?: ResolvedA2aBusOptions,
   ) {
     this.records = backend.sql
-      ? new PostgresTaskRecords(backend.sql.query)
+      ? new PostgresTaskRecords(backend.sql)
       : backend.scripts
         ? new RedisTaskRecords(backend.scripts)
         : new InMemoryTaskRecords();

@@ -7,7 +7,18 @@
 export interface SqlPort {
   /** Runs one statement with its parameters and answers its rows; callable on its own. */
   query<T>(this: void, sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Has `hook` run by every retention pass that runs, told the horizon (rows untouched since
+   * are no longer kept): how a part removes its own rows beside the log along with the log's
+   * entries. A hook that fails fails the pass, which is tried again. Backends without
+   * retention leave this out.
+   * @returns a function that removes the hook
+   */
+  onRetention?(this: void, hook: RetentionHook): () => void;
 }
+
+/** What a part runs in each retention pass: see {@link SqlPort.onRetention}. */
+export type RetentionHook = (horizon: Date) => Promise<unknown>;
 
 /** What the parts call to run a statement: the port's `query`, bound. */
 export type SqlRunner = SqlPort['query'];

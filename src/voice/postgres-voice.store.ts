@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../backends/sql-port';
+import type { SqlPort, SqlRunner } from '../backends/sql-port';
 import { VoiceStore } from './voice-store';
 
 /**
@@ -10,8 +10,15 @@ import { VoiceStore } from './voice-store';
 export class PostgresVoiceStore extends VoiceStore {
   readonly shared = true;
 
-  constructor(private readonly sql: SqlRunner) {
+  private readonly sql: SqlRunner;
+
+  /** Registers with the port's retention what this store keeps: checkpoints untouched since. */
+  constructor(port: SqlPort) {
     super();
+    this.sql = port.query;
+    port.onRetention?.((horizon) =>
+      port.query('DELETE FROM status_bus_voice_checkpoints WHERE updated_at < $1', [horizon]),
+    );
   }
 
   async claim(roomId: string, sessionId: string, seq: number): Promise<boolean> {

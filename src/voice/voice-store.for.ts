@@ -8,7 +8,7 @@ import { InMemoryVoiceStore, VoiceStore } from './voice-store';
  * PostgreSQL one does) or its script port (the Redis one), in this process otherwise.
  */
 export function voiceStoreFor(backend: StatusBackend): VoiceStore {
-  if (backend.sql) return new PostgresVoiceStore(backend.sql.query);
+  if (backend.sql) return new PostgresVoiceStore(backend.sql);
   if (backend.scripts) return new RedisVoiceStore(backend.scripts);
   return new InMemoryVoiceStore();
 }

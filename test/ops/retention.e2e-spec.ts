@@ -69,8 +69,13 @@ describe('retention on PostgreSQL', () => {
     await shared.db.query(
       `INSERT INTO status_bus_voice_checkpoints (room_id, session_id, last_seq) VALUES ('default', 's1', 3)`,
     );
+    // A part that keeps rows beside the log registers what retention removes of them.
+    const horizons: Date[] = [];
+    const unhook = partitions.sql.onRetention!(async (horizon) => void horizons.push(horizon));
 
     const report = await partitions.maintain();
+    unhook();
+    expect(horizons).toEqual([new Date(clock.now() - 2 * DAY)]);
     expect(report!.ran).toBe(true);
     // The partitions of d0 and d1 (and the empty first one); d4's stays.
     expect(report!.dropped.map((d) => d.rows)).toEqual([0, 10, 10]);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import type { ResolvedRetention } from '../../retention/retention-options';
+import type { RetentionHook } from '../sql-port';
 import type { StatusMaintenance } from '../status-backend';
 import { PartitionRetention } from './partition-retention';
 
@@ -78,15 +79,17 @@ export class LogPartitions {
   private stopped = false;
 
   /**
+   * @param hooks what the parts that keep tables beside the log remove with each pass
    * @param size positions per partition; by default about a day of appends, at least 10,000
    */
   constructor(
     private readonly pool: () => Pool,
     private readonly clock: () => number,
     private readonly retention: ResolvedRetention | undefined,
+    hooks: ReadonlySet<RetentionHook>,
     private readonly size?: number,
   ) {
-    this.retire = retention && new PartitionRetention(retention, clock);
+    this.retire = retention && new PartitionRetention(retention, clock, hooks);
   }
 
   /** Partitions dropped and their rows, since start. */

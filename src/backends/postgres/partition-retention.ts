@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { PoolClient } from 'pg';
 import type { ResolvedRetention } from '../../retention/retention-options';
+import type { RetentionHook } from '../sql-port';
 import { archiveFileName, fileSha256, StatusArchiveHeader } from '../../retention/status-archive';
 import type { PartitionsReport } from './log-partitions';
 import { COLUMNS, EntryRow, toEntry } from './postgres-entry-row';
@@ -31,6 +32,8 @@ export class PartitionRetention {
   constructor(
     private readonly retention: ResolvedRetention,
     private readonly clock: () => number,
+    /** What the parts beside the log remove of their own (`SqlPort.onRetention`). */
+    private readonly hooks: ReadonlySet<RetentionHook>,
   ) {}
 
   /**
@@ -91,9 +94,8 @@ export class PartitionRetention {
           (archive ? `, archived to ${archive}` : ''),
       );
     }
-    // What is kept beside the log follows its horizon.
-    await client.query('DELETE FROM status_bus_voice_checkpoints WHERE updated_at < $1', [horizon]);
-    await client.query('DELETE FROM status_bus_a2a_tasks WHERE updated_at < $1', [horizon]);
+    // What the parts keep beside the log follows its horizon; each part says what that is.
+    for (const hook of this.hooks) await hook(horizon);
     return expired.length > 0;
   }
 

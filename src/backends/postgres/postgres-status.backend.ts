@@ -5,7 +5,7 @@ import { StatusEntry } from '../../entry/status-entry';
 import { timestampMillis } from '../../entry/status-timestamp';
 import { StatusBusConfigError } from '../../errors/status-bus.errors';
 import { positiveInteger } from '../../util/option-checks';
-import type { SqlPort } from '../sql-port';
+import type { RetentionHook, SqlPort } from '../sql-port';
 import { StatusBackend, StatusFilter, StatusMaintenance, StopWatching } from '../status-backend';
 import type { ResolvedRetention } from '../../retention/retention-options';
 import type { StatusArchiveRecord } from '../../retention/status-archive';
@@ -117,6 +117,7 @@ export class PostgresStatusBackend extends StatusBackend {
         () => this.pool(),
         this.extras.clock ?? Date.now,
         this.extras.retention,
+        this.retentionHooks,
         this.options.partitionSize,
       );
       await this.partitions.start();
@@ -282,9 +283,19 @@ export class PostgresStatusBackend extends StatusBackend {
     this.dataSource = undefined;
   }
 
-  /** The parts that keep tables beside the log run their statements here (see `query`). */
+  /** What the parts that keep tables beside the log remove in each retention pass. */
+  private readonly retentionHooks = new Set<RetentionHook>();
+
+  /**
+   * The parts that keep tables beside the log run their statements here (see `query`), and
+   * register what retention removes of theirs.
+   */
   override readonly sql: SqlPort = {
     query: <T>(sql: string, params?: unknown[]) => this.query<T>(sql, params),
+    onRetention: (hook) => {
+      this.retentionHooks.add(hook);
+      return () => this.retentionHooks.delete(hook);
+    },
   };
 
   /**
