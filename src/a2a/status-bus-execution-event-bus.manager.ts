@@ -258,7 +258,12 @@ export class StatusBusExecutionEventBusManager
       return;
     }
     const key = keyOf(tenant, taskId);
-    if (typeof contextId === 'string') this.places.set(key, { room: entry.roomId, contextId });
+    if (typeof contextId === 'string') {
+      const place = this.places.get(key);
+      if (place?.room !== entry.roomId || place.contextId !== contextId) {
+        this.places.set(key, { room: entry.roomId, contextId });
+      }
+    }
     if (typeof state === 'string' && TERMINAL_STATES.has(state)) this.ends.ended(key);
   }
 

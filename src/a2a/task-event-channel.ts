@@ -34,8 +34,11 @@ export class TaskEventChannel implements ExecutionEventBus {
   private static readonly logger = new Logger('StatusBusA2a');
   private readonly eventListeners = new Map<Listener, boolean>();
   private readonly finishedListeners = new Map<Listener, boolean>();
-  /** Entries this channel posted that it has not received back yet. */
-  private readonly pending = new Set<string>();
+  /**
+   * The last entry this channel posted while listening, until it receives it back: its entries
+   * come back in the order it posted them (the log's), so with that one, all have.
+   */
+  private lastPosted: string | undefined;
   /** Ends the channel's subscription to the log, once it has one. */
   private stop: Unsubscribe | undefined;
   private attached = false;
@@ -72,7 +75,7 @@ export class TaskEventChannel implements ExecutionEventBus {
   /** Stores `event` on the bus; its listeners, on every instance, receive it from there. */
   publish(event: AgentExecutionEvent): void {
     const id = this.hub.publish(this, event);
-    if (id !== undefined && this.attached) this.pending.add(id);
+    if (id !== undefined && this.attached) this.lastPosted = id;
   }
 
   on(eventName: 'event', listener: TaskEventListener): this;
@@ -130,7 +133,7 @@ export class TaskEventChannel implements ExecutionEventBus {
    */
   settle(): void {
     this.settled = true;
-    if (this.pending.size === 0 || !this.attached) this.end();
+    if (this.lastPosted === undefined || !this.attached) this.end();
   }
 
   /**
@@ -152,7 +155,9 @@ export class TaskEventChannel implements ExecutionEventBus {
     if (this.ended || this.after === undefined || seq <= this.after) return;
     this.after = seq;
     this.call(this.eventListeners, event);
-    if (this.pending.delete(entry.id) && this.settled && this.pending.size === 0) this.end();
+    if (entry.id !== this.lastPosted) return;
+    this.lastPosted = undefined;
+    if (this.settled) this.end();
   }
 
   private listen(eventName: ExecutionEventName, listener: Listener, once: boolean): this {

@@ -73,7 +73,9 @@ export class TaskEventWriter {
     }
     if (own) channel.contextId ??= contextId;
     const room = this.options.room({ taskId, contextId, tenant });
-    this.places.set(key, { room, contextId });
+    const place = this.places.get(key);
+    if (place?.room !== room || place.contextId !== contextId)
+      this.places.set(key, { room, contextId });
     const post = postOfEvent(event, taskId, contextId, tenant);
     const entry = this.bus[POST_RESERVED](this.options.agentId, post.action, post.status, {
       detail: post.detail,

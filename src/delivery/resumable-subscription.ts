@@ -153,6 +153,14 @@ export class ResumableSubscription {
   /** A live entry, from the dispatcher (already filtered): held, then delivered in turn. */
   offer(entry: StatusEntry): void {
     if (this.closed || entry.seq! <= this.position) return;
+    if (!this.running && !this.reading && this.held.size === 0) {
+      // Nothing ahead of it: delivered now, with no turn of the loop; a callback that answers a
+      // promise is awaited by the loop before anything after it.
+      const pending = this.deliver(entry);
+      if (pending) void this.run(pending);
+      else this.tellCaughtUp();
+      return;
+    }
     if (this.held.size >= this.settings.maxHeld) {
       // The store has them: read there once the callback has caught up.
       this.held = new Queue();
@@ -172,10 +180,11 @@ export class ResumableSubscription {
   }
 
   /** Delivers, one at a time, until nothing is left; runs once at a time. */
-  private async run(): Promise<void> {
+  private async run(first?: PromiseLike<unknown>): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
+      if (first) await first;
       while (!this.closed) {
         if (this.reading) {
           // Entries offered from here on are held; those up to what the read delivers dropped.

@@ -84,6 +84,10 @@ export function validateDetail(value: unknown, limits: StatusEntryLimits): strin
 /** The walk through one metadata value: limits, running size, and where it is. */
 interface MetadataWalk {
   limits: StatusEntryLimits;
+  /**
+   * The size of the JSON so far, counting each string as if nothing in it were escaped: at
+   * most the real size, and at least a sixth of it (an escape takes at most six characters).
+   */
   size: number;
   /** The objects and arrays above the current node (cycle check; depth ≤ 32 keeps it cheap). */
   ancestors: object[];
@@ -108,13 +112,8 @@ function grow(walk: MetadataWalk, n: number): void {
   }
 }
 
-/** Characters JSON.stringify escapes in a string (lone surrogates are refused before). */
-const ESCAPED = /["\\\u0000-\u001f]/;
-
-/** Length of `text` as a JSON string, quotes and escapes included, without building it. */
-function jsonLength(text: string): number {
-  return ESCAPED.test(text) ? JSON.stringify(text).length : text.length + 2;
-}
+/** How many times longer than its characters a string can be in JSON (`\u001f`). */
+const MAX_ESCAPE = 6;
 
 function copyJson(node: unknown, walk: MetadataWalk): JsonValue {
   if (node === null || typeof node === 'boolean') {
@@ -131,7 +130,7 @@ function copyJson(node: unknown, walk: MetadataWalk): JsonValue {
   }
   if (typeof node === 'string') {
     if (node.includes('\u0000') || !node.isWellFormed()) checkText(pathOf(walk), node);
-    grow(walk, jsonLength(node));
+    grow(walk, node.length + 2);
     return node;
   }
   if (typeof node !== 'object') {
@@ -173,7 +172,7 @@ function copyJson(node: unknown, walk: MetadataWalk): JsonValue {
     grow(walk, 2 + Math.max(0, keys.length - 1)); // braces and commas
     for (const key of keys) {
       if (key.includes('\u0000') || !key.isWellFormed()) checkText(`${pathOf(walk)} key`, key);
-      grow(walk, jsonLength(key) + 1); // the key and its colon
+      grow(walk, key.length + 3); // the key, its quotes and its colon
       walk.keys.push(key);
       const item = copyJson((node as Record<string, unknown>)[key], walk);
       walk.keys.pop();
@@ -208,5 +207,12 @@ export function validateMetadata(value: unknown, limits: StatusEntryLimits): Sta
       `must be a plain object, got ${describeValue(value)}`,
     );
   }
-  return copyJson(value, { limits, size: 0, ancestors: [], keys: [] }) as StatusMetadata;
+  const walk = { limits, size: 0, ancestors: [], keys: [] };
+  const copy = copyJson(value, walk) as StatusMetadata;
+  // Escapes counted only where they could matter: measured exactly, once, near the limit.
+  if (walk.size * MAX_ESCAPE > limits.maxMetadataLength) {
+    walk.size = 0;
+    grow(walk, JSON.stringify(copy).length);
+  }
+  return copy;
 }

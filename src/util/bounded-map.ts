@@ -27,9 +27,12 @@ export class BoundedMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
+    // The key used last is at the end already: setting it again moves nothing.
+    if (key !== this.newest) {
+      this.map.delete(key);
+      this.newest = key;
+    }
     this.map.set(key, value);
-    this.newest = key;
     if (this.map.size > this.capacity) {
       this.map.delete(this.map.keys().next().value as K);
       this.evictions += 1;
