@@ -1,5 +1,6 @@
 import { Injectable, Logger, Module } from '@nestjs/common';
-import { CqrsModule, EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import { CqrsModule, EventBus, EventsHandler, IEvent, IEventHandler, Saga } from '@nestjs/cqrs';
+import { filter, map, Observable } from 'rxjs';
 import { StatusPostedEvent, VOICE_CHANNEL } from '../../src';
 import { eventually, startBusApp } from '../support/bus-app';
 import { RecordingVoiceChannel } from '../support/recording-voice-channel';
@@ -26,6 +27,42 @@ describe.each([
     await bus.flush();
     await eventually(() => app.get(StatusRecorder).seqs.length === 30);
     expect(app.get(StatusRecorder).seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    await app.close();
+  });
+});
+
+/** A saga of the application's own: it may listen to any event, so it is given them. */
+@Injectable()
+class StatusSaga {
+  readonly seen: number[] = [];
+
+  @Saga()
+  watch = (events$: Observable<IEvent>): Observable<never> =>
+    events$.pipe(
+      map((event) => {
+        if (event instanceof StatusPostedEvent) this.seen.push(event.entry.seq!);
+        return undefined;
+      }),
+      filter((nothing): nothing is never => nothing !== undefined),
+    );
+}
+
+describe('StatusPostedEvent where nothing handles it', () => {
+  it('is not published: no handler, no saga, no voice channel', async () => {
+    const { app, bus } = await startBusApp({}, { imports: [CqrsModule.forRoot()] });
+    const publish = jest.spyOn(app.get(EventBus), 'publish');
+    await bus.postAsync('exec', 'a', 'ok');
+    expect(publish).not.toHaveBeenCalled();
+    await app.close();
+  });
+
+  it('is published to a saga of the application', async () => {
+    const { app, bus } = await startBusApp(
+      {},
+      { imports: [CqrsModule.forRoot()], providers: [StatusSaga] },
+    );
+    await bus.postAsync('exec', 'a', 'ok');
+    await eventually(() => app.get(StatusSaga).seen.length === 1);
     await app.close();
   });
 });
