@@ -14,11 +14,11 @@ export interface SqlPort {
    * retention leave this out.
    * @returns a function that removes the hook
    */
-  onRetention?(this: void, hook: RetentionHook): () => void;
+  onRetention?(this: void, hook: (horizon: Date) => Promise<unknown>): () => void;
 }
 
 /** What a part runs in each retention pass: see {@link SqlPort.onRetention}. */
-export type RetentionHook = (horizon: Date) => Promise<unknown>;
+export type RetentionHook = Parameters<NonNullable<SqlPort['onRetention']>>[0];
 
 /** What the parts call to run a statement: the port's `query`, bound. */
 export type SqlRunner = SqlPort['query'];
