@@ -48,6 +48,31 @@ describe('an instance where nothing subscribes or reads', () => {
     expect(reads()).toBe(0);
   });
 
+  it('hands every subscriber that joins what is posted after it, however often the instance goes idle and back', async () => {
+    const writer = await shared.start();
+    const other = await shared.start();
+    for (let round = 0; round < 12; round++) {
+      // While idle, both post: the writer passes over its own, learns the head of the others.
+      const idle = Array.from({ length: round % 4 }, (_, i) =>
+        (i % 2 ? writer : other).bus.postAsync('exec', `idle ${round}.${i}`, 'ok'),
+      );
+      await Promise.all(idle);
+      if (round % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 1100));
+      const seen: StatusEntry[] = [];
+      const unsubscribe = await writer.bus.subscribe((e) => void seen.push(e));
+      const posted = [
+        await other.bus.postAsync('exec', `after ${round} a`, 'ok'),
+        await writer.bus.postAsync('exec', `after ${round} b`, 'ok'),
+        await other.bus.postAsync('exec', `after ${round} c`, 'ok'),
+      ];
+      await eventually(() => posted.every((p) => seen.some((e) => e.id === p.id)));
+      // In log order, once each.
+      const seqs = seen.map((e) => e.seq!);
+      expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+      await unsubscribe();
+    }
+  });
+
   it('builds the snapshot and the delegation guard on their first read, and tails from then on', async () => {
     const reader = await shared.start();
     const other = await shared.start();
