@@ -62,10 +62,9 @@ export class TaskEventWriter {
     const tenant = channel.tenant;
     const key = keyOf(tenant, taskId);
     const own = taskId === channel.taskId;
+    const place = this.places.get(key);
     const contextId =
-      contextIdOf(event) ??
-      (own ? channel.contextId : undefined) ??
-      this.places.get(key)?.contextId;
+      contextIdOf(event) ?? (own ? channel.contextId : undefined) ?? place?.contextId;
     if (contextId === undefined) {
       throw new RequestMalformedError(
         `An event of task ${taskId} names no contextId, and no earlier event of the task did.`,
@@ -73,9 +72,10 @@ export class TaskEventWriter {
     }
     if (own) channel.contextId ??= contextId;
     const room = this.options.room({ taskId, contextId, tenant });
-    const place = this.places.get(key);
-    if (place?.room !== room || place.contextId !== contextId)
+    // Written only when it changes: most events of a task stand where the one before did.
+    if (place?.room !== room || place.contextId !== contextId) {
       this.places.set(key, { room, contextId });
+    }
     const post = postOfEvent(event, taskId, contextId, tenant);
     const entry = this.bus[POST_RESERVED](this.options.agentId, post.action, post.status, {
       detail: post.detail,

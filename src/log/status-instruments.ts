@@ -11,10 +11,8 @@ import type { StatusInstrumentation } from './status-instrumentation';
 export class StatusInstruments {
   private list: readonly StatusInstrumentation[] = [];
   private failed = false;
-  /** Whether an instrumentation adds to posted entries' metadata, is told of posts, of deliveries. */
+  /** Whether an instrumentation adds to posted entries' metadata. */
   annotates = false;
-  tellsPosted = false;
-  tellsDispatched = false;
   /**
    * Each kind's methods, bound once: telling them costs a loop, no closure, on the path of
    * every post and delivery.
@@ -28,6 +26,16 @@ export class StatusInstruments {
     private readonly writer: { readonly settings: Pick<StatusWriterSettings, 'onAppended'> },
     private readonly dispatcher: Pick<StatusDispatcher, 'wrapping'>,
   ) {}
+
+  /** Whether an instrumentation is told of posts. */
+  get tellsPosted(): boolean {
+    return this.postedTold.length > 0;
+  }
+
+  /** Whether an instrumentation is told of deliveries. */
+  get tellsDispatched(): boolean {
+    return this.dispatchedTold.length > 0;
+  }
 
   get all(): readonly StatusInstrumentation[] {
     return this.list;
@@ -44,8 +52,6 @@ export class StatusInstruments {
     this.postedTold = instruments.flatMap((i) => (i.posted ? [i.posted.bind(i)] : []));
     this.dispatchedTold = instruments.flatMap((i) => (i.dispatched ? [i.dispatched.bind(i)] : []));
     this.appendedTold = instruments.flatMap((i) => (i.appended ? [i.appended.bind(i)] : []));
-    this.tellsPosted = this.postedTold.length > 0;
-    this.tellsDispatched = this.dispatchedTold.length > 0;
     this.writer.settings.onAppended =
       this.appendedTold.length > 0 ? (count, ms) => this.appended(count, ms) : undefined;
     const wrappers = instruments.flatMap((i) => (i.deliver ? [i] : []));
