@@ -1,8 +1,10 @@
 import {
   StatusBufferFullError,
   StatusBusService,
+  StatusEntry,
   StatusEntryJson,
   StatusStoreTimeoutError,
+  Unsubscribe,
 } from '../../src';
 import { startBusApp, BusApp } from '../support/bus-app';
 import { StoreConfig, storeOptions } from './model-store';
@@ -16,6 +18,17 @@ export interface SeenEntry extends StatusEntryJson {
 export interface InstanceConfig {
   store: StoreConfig;
   maxBatchSize: number;
+  /**
+   * Whether a subscriber records from the start; without one, nothing takes entries on the
+   * instance (it reads nothing back) except while a subscriber has joined.
+   */
+  recorder: boolean;
+}
+
+/** What a subscriber that joined received, and whether it is still subscribed. */
+export interface JoinedSegment {
+  seen: SeenEntry[];
+  active: boolean;
 }
 
 /**
@@ -28,16 +41,26 @@ export interface ModelInstance {
   /** `postAsync`: whether the bus acknowledged it (stored and delivered) in time. */
   postAsync(action: string): Promise<boolean>;
   flush(): Promise<void>;
-  /** What this instance's subscriber has received so far, in order. */
+  /** What this instance's subscriber from the start has received so far, in order. */
   seen(): Promise<SeenEntry[]>;
+  /** Subscribes one more recorder from now on; one at a time. */
+  join(): Promise<void>;
+  /** Unsubscribes the recorder that joined last, if it is still subscribed. */
+  leave(): Promise<void>;
+  /** What each recorder that joined received, in the order they joined. */
+  joined(): Promise<JoinedSegment[]>;
   recent(n: number, roomId?: string): Promise<StatusEntryJson[]>;
   snapshot(): Promise<{ agentId: string; roomId: string; seq: number }[]>;
   close(): Promise<void>;
 }
 
+const seenOf = (e: StatusEntry): SeenEntry => ({ ...e.toJSON(), id: e.id });
+
 /** An instance in this process: a Nest application with the bus, and a recording subscriber. */
 export class InlineInstance implements ModelInstance {
   private readonly received: SeenEntry[] = [];
+  private readonly segments: JoinedSegment[] = [];
+  private stopJoined: Unsubscribe | undefined;
   private posts = 0;
 
   private constructor(private readonly app: BusApp) {}
@@ -49,10 +72,33 @@ export class InlineInstance implements ModelInstance {
       postTimeoutMs: 30_000,
     });
     const instance = new InlineInstance(app);
-    await app.bus.subscribe((e) => {
-      instance.received.push({ ...e.toJSON(), id: e.id });
-    });
+    if (config.recorder) {
+      await app.bus.subscribe((e) => {
+        instance.received.push(seenOf(e));
+      });
+    }
     return instance;
+  }
+
+  async join(): Promise<void> {
+    if (this.stopJoined) return;
+    const segment: JoinedSegment = { seen: [], active: true };
+    this.segments.push(segment);
+    this.stopJoined = await this.bus.subscribe((e) => {
+      segment.seen.push(seenOf(e));
+    });
+  }
+
+  async leave(): Promise<void> {
+    const stop = this.stopJoined;
+    if (!stop) return;
+    this.stopJoined = undefined;
+    this.segments[this.segments.length - 1]!.active = false;
+    await stop();
+  }
+
+  async joined(): Promise<JoinedSegment[]> {
+    return this.segments.map((s) => ({ seen: [...s.seen], active: s.active }));
   }
 
   private get bus(): StatusBusService {

@@ -6,6 +6,11 @@ import { Forgery, ModelStore, StoredRow } from './model-store';
 export interface BusModel {
   /** Per instance, the actions it accepted, in post order. */
   posted: string[][];
+  /**
+   * Per instance, the number of the first action made after its recorder that joined last did
+   * (`next` then), while that recorder is subscribed.
+   */
+  joinedAt: (number | undefined)[];
   /** Actions whose `postAsync` resolved. */
   acknowledged: Set<string>;
   next: number;
@@ -27,6 +32,8 @@ export class BusWorld {
   constructor(
     readonly store: ModelStore,
     readonly instances: ModelInstance[],
+    /** Per instance, whether a subscriber records from the start. */
+    readonly recorders: boolean[],
   ) {}
 
   instance(i: number): ModelInstance {
@@ -132,6 +139,31 @@ class Forge implements Command {
   toString = () => `forge(${this.kind})`;
 }
 
+/** One more subscriber on an instance, from now on: on an instance that took nothing, the first. */
+class Join implements Command {
+  constructor(readonly i: number) {}
+  check = () => true;
+  async run(model: BusModel, world: BusWorld): Promise<void> {
+    const i = this.i % world.instances.length;
+    if (model.joinedAt[i] !== undefined) return;
+    await world.instance(i).join();
+    model.joinedAt[i] = model.next;
+  }
+  toString = () => `join(${this.i})`;
+}
+
+/** The subscriber that joined leaves: on an instance without a recorder, it goes idle. */
+class Leave implements Command {
+  constructor(readonly i: number) {}
+  check = () => true;
+  async run(model: BusModel, world: BusWorld): Promise<void> {
+    const i = this.i % world.instances.length;
+    await world.instance(i).leave();
+    model.joinedAt[i] = undefined;
+  }
+  toString = () => `leave(${this.i})`;
+}
+
 const instanceIndex = fc.nat({ max: 2 });
 
 /** Every command the model-based test interleaves. */
@@ -144,6 +176,8 @@ export const busCommands = [
     .map(([i, n]) => new Post(i, n)),
   instanceIndex.map((i) => new PostAsync(i)),
   instanceIndex.map((i) => new Flush(i)),
+  instanceIndex.map((i) => new Join(i)),
+  instanceIndex.map((i) => new Leave(i)),
   fc
     .tuple(instanceIndex, fc.constantFrom('listener' as const, 'writer' as const))
     .map(([i, which]) => new KillConnection(i, which)),

@@ -1,8 +1,10 @@
 /**
  * A model-based randomized test of the write and delivery path on a real store (PostgreSQL or
  * Redis): random interleavings of post, postAsync and flush on 1–3 instances with random batch
- * sizes, while listening and writing connections are cut, the store goes away for a while and
- * wake-ups are forged. After every run, the invariants the bus promises are checked.
+ * sizes, some with a subscriber from the start and some taking entries only while one has
+ * joined (reading nothing back the rest of the time), while listening and writing connections
+ * are cut, the store goes away for a while and wake-ups are forged. After every run, the
+ * invariants the bus promises are checked.
  *
  * `MODEL_RUNS` sets the number of runs (the soak, `npm run soak`, runs many); `MODEL_SEED`
  * replays a run that failed, with the seed and path fast-check printed.
@@ -21,16 +23,21 @@ const path = process.env.MODEL_PATH;
 
 const totals = { runs: 0, commands: 0, entries: 0 };
 
-/** An instance of a run: where it runs, and how large its appends may be. */
+/**
+ * An instance of a run: where it runs, how large its appends may be, and whether a subscriber
+ * records from the start (without one, it takes entries only while one has joined).
+ */
 const instanceArb = (where: fc.Arbitrary<'inline' | 'process'>) =>
-  fc.record({ where, maxBatchSize: fc.constantFrom(1, 2, 5, 64, 2000) });
+  fc.record({ where, maxBatchSize: fc.constantFrom(1, 2, 5, 64, 2000), recorder: fc.boolean() });
+
+type InstanceChoice = { where: 'inline' | 'process'; maxBatchSize: number; recorder: boolean };
 
 async function startInstance(
   store: ModelStore,
   index: number,
-  { where, maxBatchSize }: { where: 'inline' | 'process'; maxBatchSize: number },
+  { where, maxBatchSize, recorder }: InstanceChoice,
 ): Promise<ModelInstance> {
-  const config = { store: store.config(index), maxBatchSize };
+  const config = { store: store.config(index), maxBatchSize, recorder };
   return where === 'inline' ? InlineInstance.start(config) : ProcessInstance.start(config);
 }
 
@@ -47,14 +54,17 @@ async function checkInvariants(model: BusModel, world: BusWorld): Promise<void> 
   expect(rows.length).toBe(model.posted.flat().length);
   for (const action of model.acknowledged) expect(actions).toContain(action);
 
-  // Every subscriber on every instance saw exactly the table, in its order, field for field.
+  // Every subscriber from the start on every instance saw exactly the table, in its order,
+  // field for field.
   const wire = rows;
+  const recording = world.instances.filter((_, i) => world.recorders[i]);
   await eventually(async () => {
-    const seen = await Promise.all(world.instances.map((i) => i.seen()));
+    const seen = await Promise.all(recording.map((i) => i.seen()));
     return seen.every((s) => s.length >= rows.length);
   }, 30_000);
-  for (const instance of world.instances) {
-    expect(await instance.seen()).toEqual(wire);
+  await checkJoined(model, world, rows);
+  for (const [index, instance] of world.instances.entries()) {
+    if (world.recorders[index]) expect(await instance.seen()).toEqual(wire);
     // Reads agree with the table: all of recent() (as far as one read goes), each room's, and
     // the snapshot, every agent of every room, empty runs included.
     const n = Math.min(MAX_RECENT, Math.max(1, rows.length));
@@ -67,6 +77,42 @@ async function checkInvariants(model: BusModel, world: BusWorld): Promise<void> 
     expect(await instance.snapshot()).toEqual(latestPerAgent(entries));
   }
   totals.entries += rows.length;
+}
+
+/**
+ * Every subscriber that joined saw a run of the table with no gap, in order, once each; one
+ * still subscribed saw it to the end, from no later than the first action made after it joined
+ * (on an instance that took nothing before, the feed had only learnt the head).
+ */
+async function checkJoined(
+  model: BusModel,
+  world: BusWorld,
+  rows: { id: string; action: string }[],
+): Promise<void> {
+  const at = new Map(rows.map((r, i) => [r.id, i]));
+  const numberOf = (action: string) => Number(action.slice(action.indexOf('-') + 1));
+  for (const [i, instance] of world.instances.entries()) {
+    const joinedAt = model.joinedAt[i];
+    // Where the first entry made after the recorder still subscribed joined stands; -1: none.
+    const firstAfter =
+      joinedAt === undefined ? -1 : rows.findIndex((r) => numberOf(r.action) >= joinedAt);
+    if (firstAfter !== -1) {
+      await eventually(async () => {
+        const { seen } = (await instance.joined()).at(-1)!;
+        return seen.at(-1)?.id === rows.at(-1)!.id;
+      }, 30_000);
+    }
+    for (const segment of await instance.joined()) {
+      if (segment.seen.length === 0) continue;
+      const start = at.get(segment.seen[0]!.id);
+      expect(start).toBeDefined();
+      expect(segment.seen).toEqual(rows.slice(start, start! + segment.seen.length));
+      if (segment.active && firstAfter !== -1) {
+        expect(start! + segment.seen.length).toBe(rows.length);
+        expect(start).toBeLessThanOrEqual(firstAfter);
+      }
+    }
+  }
 }
 
 const ROOMS = ['room-0', 'room-1', 'room-2', 'room-3'];
@@ -94,7 +140,7 @@ function latestPerAgent(
  */
 async function property(
   createStore: () => Promise<ModelStore>,
-  instances: fc.Arbitrary<{ where: 'inline' | 'process'; maxBatchSize: number }[]>,
+  instances: fc.Arbitrary<InstanceChoice[]>,
   numRuns: number,
   maxCommands: number,
 ): Promise<number> {
@@ -108,9 +154,14 @@ async function property(
         const started: ModelInstance[] = [];
         try {
           for (const [i, c] of config.entries()) started.push(await startInstance(store, i, c));
-          const world = new BusWorld(store, started);
+          const world = new BusWorld(
+            store,
+            started,
+            config.map((c) => c.recorder),
+          );
           const model: BusModel = {
             posted: config.map(() => []),
+            joinedAt: config.map(() => undefined),
             acknowledged: new Set(),
             next: 0,
           };

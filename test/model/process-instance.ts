@@ -47,6 +47,9 @@ export class ProcessInstance implements ModelInstance {
   postAsync = (action: string) => this.call<boolean>('postAsync', action);
   flush = () => this.call<void>('flush');
   seen = () => this.call<Awaited<ReturnType<ModelInstance['seen']>>>('seen');
+  join = () => this.call<void>('join');
+  leave = () => this.call<void>('leave');
+  joined = () => this.call<Awaited<ReturnType<ModelInstance['joined']>>>('joined');
   recent = (n: number, roomId?: string) =>
     this.call<Awaited<ReturnType<ModelInstance['recent']>>>('recent', n, roomId);
   snapshot = () => this.call<Awaited<ReturnType<ModelInstance['snapshot']>>>('snapshot');

@@ -33,6 +33,20 @@ describe('an instance where nothing subscribes or reads', () => {
     expect(seen.map((e) => e.action)).toEqual(['after subscribing']);
   });
 
+  it('learns the head from the store, never from a notification: a forged position skips nothing', async () => {
+    const writer = await shared.start();
+    const other = await shared.start();
+    await other.bus.postAsync('exec', 'before', 'ok');
+    // Anyone who can connect may NOTIFY on the bus's channel, announcing any position.
+    await shared.db.query(`SELECT pg_notify('status_bus', '1000000')`);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const seen: StatusEntry[] = [];
+    await writer.bus.subscribe((e) => void seen.push(e));
+    const next = await other.bus.postAsync('exec', 'after the forgery', 'ok');
+    await eventually(() => seen.some((e) => e.seq === next.seq));
+    expect(writer.bus.stats().deliveredSeq).toBe(next.seq);
+  });
+
   it('stops tailing when its last subscriber leaves', async () => {
     const writer = await shared.start();
     const other = await shared.start();
