@@ -6,7 +6,6 @@ import { describeValue } from '../errors/describe-value';
 import { InvalidStatusQueryError } from '../errors/status-bus.errors';
 import { DELEGATION_OPTIONS } from './delegation-options';
 import type { ResolvedDelegationOptions } from './delegation-options';
-import { MAX_RECENT } from '../log/status-query';
 import type { StatusLog } from '../log/status-log';
 import { STATUS_LOG } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
@@ -51,14 +50,7 @@ export class DelegationGuardService implements OnModuleDestroy {
     @Inject(STATUS_LOG) log: StatusLog,
     @Inject(DELEGATION_OPTIONS) private readonly options: ResolvedDelegationOptions,
   ) {
-    this.follower = new ReadModelFollower(log, async () => {
-      readModel.clear();
-      const head = await log.backend.head();
-      const entries = await this.bus.recent(MAX_RECENT, { status: 'completed' });
-      for (const entry of entries) readModel.record(entry);
-      const last = entries[entries.length - 1]?.seq ?? 0;
-      return { after: Math.max(head, last), record: (entry) => readModel.record(entry) };
-    });
+    this.follower = new ReadModelFollower(log, readModel, { status: 'completed' });
   }
 
   /** Allowed, or refused with the reference message when a completion is younger than the window. */

@@ -1,19 +1,23 @@
+import type { StatusFilter } from '../backends/status-backend';
+import type { StatusEntry } from '../entry/status-entry';
 import type { StatusLog } from '../log/status-log';
-import type { StatusSubscriber, Unsubscribe } from './status-subscriber';
+import { MAX_RECENT } from '../log/status-query';
+import type { Unsubscribe } from './status-subscriber';
 
-/** Where a read model, just built from the store, goes on from, and how it takes an entry. */
-export interface ReadModelStart {
-  /** The position the build read up to: every entry after it is handed to `record`. */
-  after: number;
-  record: StatusSubscriber;
+/** A feature's read model, as the follower builds and feeds it. */
+export interface ReadModel {
+  /** Forgets everything, before it is built again. */
+  clear(): void;
+  /** Takes an entry in; entries may come more than once, and the higher position wins. */
+  record(entry: StatusEntry): void;
 }
 
 /**
- * Builds a feature's read model on its first read, not before, and keeps it current after:
- * `build` reads the store, then the log feeds the model every entry after what the build read,
- * ahead of every subscriber (`StatusLog.follow`). A read model nobody reads costs nothing, and
- * keeps its instance from tailing the log; one that is read holds, once `ready` resolves,
- * every entry delivered on this instance so far.
+ * Builds a feature's read model on its first read, not before, and keeps it current after: the
+ * store's latest entries that pass `filter` (as many as `recent` gives), then every entry after
+ * what that read reached, fed by the log ahead of every subscriber (`StatusLog.follow`). A read
+ * model nobody reads costs nothing, and keeps its instance from tailing the log; one that is
+ * read holds, once `ready` resolves, every entry delivered on this instance so far.
  */
 export class ReadModelFollower {
   private following: Promise<void> | undefined;
@@ -21,14 +25,10 @@ export class ReadModelFollower {
   private stopped = false;
 
   constructor(
-    private readonly log: Pick<StatusLog, 'open' | 'follow'>,
-    private readonly build: () => Promise<ReadModelStart>,
+    private readonly log: Pick<StatusLog, 'open' | 'follow' | 'backend' | 'reader'>,
+    private readonly model: ReadModel,
+    private readonly filter: StatusFilter = {},
   ) {}
-
-  /** Whether the read model is being kept current (it has been read). */
-  get active(): boolean {
-    return this.following !== undefined;
-  }
 
   /**
    * Resolves once the read model holds every entry delivered here so far, building it first
@@ -50,11 +50,12 @@ export class ReadModelFollower {
 
   private async start(): Promise<void> {
     await this.log.open();
-    const { after, record } = await this.build();
+    const after = await this.build();
     if (this.stopped) return;
+    const model = this.model;
     return new Promise<void>((resolve, reject) => {
       let waiting = true;
-      this.unfollow = this.log.follow(record, after, {
+      this.unfollow = this.log.follow((entry) => model.record(entry), after, {
         onCaughtUp: () => {
           if (waiting) resolve();
           waiting = false;
@@ -69,5 +70,17 @@ export class ReadModelFollower {
         },
       });
     });
+  }
+
+  /**
+   * Takes in the store's latest entries; answers the position the log goes on from. The head is
+   * read first, so that nothing appended while the entries are read falls between the two.
+   */
+  private async build(): Promise<number> {
+    this.model.clear();
+    const head = await this.log.backend.head();
+    const entries = await this.log.reader.recent(MAX_RECENT, this.filter);
+    for (const entry of entries) this.model.record(entry);
+    return Math.max(head, entries[entries.length - 1]?.seq ?? 0);
   }
 }

@@ -87,31 +87,23 @@ export class StatusDispatcher {
    * the truth); never skips; and never wrapped (traced), being the bus's own bookkeeping.
    */
   addFirst(callback: StatusSubscriber, options: SubscribeOptions = {}): SubscriberQueue {
-    const queue = new SubscriberQueue(
-      callback,
-      { agentId: options.agentId, status: options.status, roomId: options.roomId },
-      { ...this.settings, maxQueue: Infinity },
-      () => this.progress(),
-      this.logger,
-    );
-    this.queues = [queue, ...this.queues];
-    this.onJoin?.();
-    return queue;
+    return this.join(callback, options, { ...this.settings, maxQueue: Infinity }, true);
   }
 
   /**
-   * Adds one of the bus's own subscribers (its sinks: the event emitter, CQRS, read models),
-   * which never skip an entry however far behind they fall: they are fast and must see
-   * everything.
+   * Adds one of the bus's own sinks (the event emitter, CQRS), which never skip an entry
+   * however far behind they fall: they are fast and must see everything.
    */
   addLossless(callback: StatusSubscriber): SubscriberQueue {
     return this.join(callback, {}, { ...this.settings, maxQueue: Infinity });
   }
 
+  /** `first`: ahead of every queue, and outside what instrumentation wraps. */
   private join(
     callback: StatusSubscriber,
     options: SubscribeOptions,
     settings: SubscriberQueueSettings,
+    first = false,
   ): SubscriberQueue {
     const queue = new SubscriberQueue(
       callback,
@@ -119,9 +111,9 @@ export class StatusDispatcher {
       settings,
       () => this.progress(),
       this.logger,
-      this.wrapping,
+      first ? {} : this.wrapping,
     );
-    this.queues = [...this.queues, queue];
+    this.queues = first ? [queue, ...this.queues] : [...this.queues, queue];
     this.onJoin?.();
     return queue;
   }

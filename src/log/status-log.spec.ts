@@ -123,6 +123,21 @@ describe('StatusLog', () => {
     await log.close();
   });
 
+  it('connects a sink registered once delivery runs at once, from the next entry', async () => {
+    const log = new StatusLog(OPTIONS, new InMemoryStatusBackend());
+    await log.startDelivery();
+    await post(log, 'before');
+    const sinkSeen: string[] = [];
+    log.addSink({
+      name: 'late sink',
+      connect: async () => (e: StatusEntry) => void sinkSeen.push(e.action),
+    });
+    await eventually(() => log.dispatcher.lags().some((l) => l.name === 'late sink'));
+    await post(log, 'after');
+    expect(sinkSeen).toEqual(['after']);
+    await log.close();
+  });
+
   it('answers a post before delivery starts without waiting for it, and waits after', async () => {
     const backend = new InMemoryStatusBackend();
     const log = new StatusLog(OPTIONS, backend);

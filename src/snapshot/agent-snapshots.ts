@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { StatusBackend } from '../backends/status-backend';
-import { ReadModelFollower, ReadModelStart } from '../delivery/read-model-follower';
+import { ReadModelFollower } from '../delivery/read-model-follower';
 import type { StatusLog } from '../log/status-log';
 import { MAX_RECENT } from '../log/status-query';
 import { STATUS_BACKEND, STATUS_BUS_OPTIONS, STATUS_LOG } from '../status-bus.constants';
@@ -26,7 +26,7 @@ export class AgentSnapshots implements StatusSnapshots, OnModuleInit, OnModuleDe
     @Inject(STATUS_BUS_OPTIONS) options: ResolvedStatusBusOptions,
   ) {
     this.model = new AgentSnapshotReadModel(options.maxCachedRooms);
-    this.follower = new ReadModelFollower(log, () => this.rebuild());
+    this.follower = new ReadModelFollower(log, this.model);
   }
 
   async snapshot(roomId?: string): Promise<AgentSnapshot[]> {
@@ -45,15 +45,5 @@ export class AgentSnapshots implements StatusSnapshots, OnModuleInit, OnModuleDe
   /** @internal Stops keeping the read model current. */
   onModuleDestroy(): Promise<void> {
     return this.follower.stop();
-  }
-
-  /** Takes in the store's latest entries; answers how to take in the ones after them. */
-  private async rebuild(): Promise<ReadModelStart> {
-    this.model.clear();
-    const head = await this.store.head();
-    const entries = await this.store.recent(MAX_RECENT);
-    for (const entry of entries) this.model.record(entry);
-    const last = entries[entries.length - 1]?.seq ?? 0;
-    return { after: Math.max(head, last), record: (entry) => this.model.record(entry) };
   }
 }
