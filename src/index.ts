@@ -59,6 +59,7 @@ export {
   DelegationGuardService,
   DELEGATION_REFUSED_MESSAGE,
 } from './delegation/delegation-guard.service';
+export { StatusBusDelegationModule } from './delegation/status-bus-delegation.module';
 export type { DelegationCheck, DelegationDecision } from './delegation/delegation-guard.service';
 export type { DelegationGuardOptions } from './delegation/delegation-guard-options.interface';
 export { DEFAULT_ROOM_ID } from './entry/status-room';

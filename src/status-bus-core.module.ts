@@ -1,14 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import type * as PostgresPart from './backends/postgres/postgres-status.backend';
 import type * as RedisPart from './backends/redis/redis-status.backend';
 import { InMemoryStatusBackend } from './backends/in-memory-status.backend';
 import { StatusBackend } from './backends/status-backend';
 import type { StatusJournal } from './log/status-journal';
+import { StatusBusConfigError } from './errors/status-bus.errors';
 import { StatusLog } from './log/status-log';
 import { JsonlStatusLog } from './persistence/jsonl-status-log';
 import {
   STATUS_BACKEND,
   STATUS_BUS_OPTIONS,
+  STATUS_BUS_SERVICE,
   STATUS_JOURNAL,
   STATUS_LOG,
 } from './status-bus.constants';
@@ -40,14 +43,19 @@ function redisPart(): typeof RedisPart {
 /**
  * The core of the bus: the options, the backend they name, the JSONL journal, the log and the
  * service over it. Knows none of the features; `StatusBusModule` composes it with them (as
- * `TypeOrmModule.forRoot` does `TypeOrmCoreModule`), and each feature imports it for the log.
+ * `TypeOrmModule.forRoot` does `TypeOrmCoreModule`).
+ *
+ * Global, as `TypeOrmCoreModule` is, so that a feature module finds the log wherever it is
+ * imported: by the composition or on its own, in any module of the application. Its exports are
+ * the bus's own tokens; the `StatusBusService` class is exported by `StatusBusModule`, which is
+ * global only when asked. One application holds one bus (several instances of it are several
+ * applications on one store).
  */
 @Module({})
 export class StatusBusCoreModule {
   /**
    * The core, with what provides its module options (`STATUS_BUS_MODULE_OPTIONS`, as
-   * `forRoot` or `forRootAsync` built it). One object per bus: every feature imports this same
-   * one, so that they share one log.
+   * `forRoot` or `forRootAsync` built it).
    */
   static with(
     optionsToken: symbol | string,
@@ -55,6 +63,7 @@ export class StatusBusCoreModule {
   ): DynamicModule {
     return {
       module: StatusBusCoreModule,
+      global: true,
       imports: options.imports ?? [],
       providers: [
         ...(options.providers ?? []),
@@ -79,13 +88,33 @@ export class StatusBusCoreModule {
             resolved: ResolvedStatusBusOptions,
             backend: StatusBackend,
             journal: StatusJournal | undefined,
-          ) => new StatusLog(resolved, backend, journal),
-          inject: [STATUS_BUS_OPTIONS, STATUS_BACKEND, STATUS_JOURNAL],
+            modules: ModulesContainer,
+          ) => {
+            checkOneBus(modules);
+            return new StatusLog(resolved, backend, journal);
+          },
+          inject: [STATUS_BUS_OPTIONS, STATUS_BACKEND, STATUS_JOURNAL, ModulesContainer],
         },
         StatusBusService,
+        { provide: STATUS_BUS_SERVICE, useExisting: StatusBusService },
       ],
-      exports: [optionsToken, STATUS_BUS_OPTIONS, STATUS_BACKEND, STATUS_LOG, StatusBusService],
+      exports: [optionsToken, STATUS_BUS_OPTIONS, STATUS_BACKEND, STATUS_LOG, STATUS_BUS_SERVICE],
     };
+  }
+}
+
+/**
+ * Refuses a second bus in one application: its features would find one of the two logs, and
+ * the tokens `StatusBusModule` exports would name either.
+ */
+function checkOneBus(modules: ModulesContainer): void {
+  let cores = 0;
+  for (const module of modules.values()) if (module.metatype === StatusBusCoreModule) cores++;
+  if (cores > 1) {
+    throw new StatusBusConfigError(
+      `StatusBusModule is registered ${cores} times in one application; an application holds ` +
+        'one bus: import StatusBusModule.forRoot once (with isGlobal, or in a module others import)',
+    );
   }
 }
 

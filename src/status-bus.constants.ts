@@ -18,3 +18,10 @@ export const STATUS_LOG = Symbol('nest-status-bus:log');
 
 /** Injection token of the copy of the log kept outside the store (`StatusJournal`), if any. */
 export const STATUS_JOURNAL = Symbol('nest-status-bus:journal');
+
+/**
+ * Injection token of the bus's `StatusBusService` inside the bus: the core provides it to every
+ * module, so that a feature imported on its own finds it, while the `StatusBusService` class
+ * itself is injectable only where `StatusBusModule` is imported (or everywhere with `isGlobal`).
+ */
+export const STATUS_BUS_SERVICE = Symbol('nest-status-bus:service');

@@ -1,13 +1,14 @@
 import { ConfigurableModuleBuilder, DynamicModule } from '@nestjs/common';
-import type * as AdminPart from './admin/status-admin.part';
+import type * as AdminModule from './admin/status-admin.module';
 import { StatusAdminOptions } from './admin/status-admin-options.interface';
 import { StatusBusCqrsModule } from './cqrs/status-bus-cqrs.module';
 import { StatusBusDelegationModule } from './delegation/status-bus-delegation.module';
 import { StatusBusEventsModule } from './events/status-bus-events.module';
 import { StatusBusSnapshotModule } from './snapshot/status-bus-snapshot.module';
-import { STATUS_BUS_MODULE_OPTIONS } from './status-bus.constants';
+import { STATUS_BUS_MODULE_OPTIONS, STATUS_BUS_SERVICE } from './status-bus.constants';
 import { StatusBusCoreModule } from './status-bus-core.module';
 import { StatusBusModuleOptions } from './status-bus-options.interface';
+import { StatusBusService } from './status-bus.service';
 import { StatusBusVoiceModule } from './voice/status-bus-voice.module';
 
 /** Options fixed when the module is defined, for `forRoot` and `forRootAsync` alike. */
@@ -33,27 +34,26 @@ const FEATURES = [
 
 /**
  * `StatusBusModule` as a composition: the core, with the options provider `definition`
- * holds, and the features, each importing that same core; the admin API when asked for.
+ * holds, and the features (each the same module wherever it is imported, so one imported on its
+ * own as well is still one); the admin API when asked for.
  */
 function composed(definition: DynamicModule, extras: StatusBusDefinitionExtras): DynamicModule {
   const core = StatusBusCoreModule.with(STATUS_BUS_MODULE_OPTIONS, definition);
-  const features = FEATURES.map((module): DynamicModule => ({ module, imports: [core] }));
-  const bus: DynamicModule = {
+  const admin = extras.admin;
+  return {
     module: definition.module,
     global: extras.isGlobal,
-    imports: [core, ...features],
-    exports: [core, ...features.filter((f) => f.module === StatusBusDelegationModule)],
+    imports: [core, ...FEATURES, ...(admin ? [adminModule(admin)] : [])],
+    providers: [{ provide: StatusBusService, useExisting: STATUS_BUS_SERVICE }],
+    exports: [StatusBusService, StatusBusDelegationModule],
   };
-  const admin = extras.admin;
-  if (!admin) return bus;
-  // Loaded only by applications that serve the admin API.
+}
+
+/** The admin API, loaded only by applications that serve it. */
+function adminModule(admin: StatusAdminOptions): DynamicModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-  const part = require('./admin/status-admin.part') as typeof AdminPart;
-  return {
-    ...bus,
-    controllers: part.adminControllers(admin),
-    providers: part.adminProviders(admin),
-  };
+  const part = require('./admin/status-admin.module') as typeof AdminModule;
+  return part.StatusAdminModule.forRoot(admin);
 }
 
 export const {

@@ -17,6 +17,7 @@ import {
 import type { Unsubscribe } from '../delivery/status-subscriber';
 import type { StatusEntry } from '../entry/status-entry';
 import { POST_RESERVED } from '../entry/reserved-names';
+import { STATUS_BUS_SERVICE } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 import { BoundedMap } from '../util/bounded-map';
 import { resolveA2aBusOptions, STATUS_BUS_A2A_OPTIONS } from './resolve-a2a-options';
@@ -78,7 +79,7 @@ export class StatusBusExecutionEventBusManager
 
   /** @internal Nest injects it. */
   constructor(
-    private readonly bus: StatusBusService,
+    @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
     @Optional() @Inject(STATUS_BUS_A2A_OPTIONS) options?: ResolvedA2aBusOptions,
   ) {
     this.options = options ?? resolveA2aBusOptions();

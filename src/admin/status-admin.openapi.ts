@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import type * as Swagger from '@nestjs/swagger';
-import { StatusBusModule } from '../status-bus.module';
 import { loadPart } from '../util/optional-part';
+import { StatusAdminModule } from './status-admin.module';
 
 /**
  * Serves the OpenAPI description of the admin API: the UI at `/{path}` and the JSON at
@@ -27,7 +27,7 @@ export function setupStatusAdminOpenApi(
     .setDescription('Read, post and follow the status entries of a multi-agent system.')
     .addBearerAuth()
     .build();
-  const document = SwaggerModule.createDocument(app, config, { include: [StatusBusModule] });
+  const document = SwaggerModule.createDocument(app, config, { include: [StatusAdminModule] });
   SwaggerModule.setup(path, app, document);
   return document;
 }

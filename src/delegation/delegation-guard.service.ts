@@ -7,7 +7,7 @@ import { InvalidStatusQueryError } from '../errors/status-bus.errors';
 import { DELEGATION_OPTIONS } from './delegation-options';
 import type { ResolvedDelegationOptions } from './delegation-options';
 import type { StatusLog } from '../log/status-log';
-import { STATUS_LOG } from '../status-bus.constants';
+import { STATUS_BUS_SERVICE, STATUS_LOG } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 import { CompletionReadModel } from './completion-read-model';
 
@@ -46,7 +46,7 @@ export class DelegationGuardService implements OnModuleDestroy {
   /** @internal Nest injects it. */
   constructor(
     private readonly readModel: CompletionReadModel,
-    private readonly bus: StatusBusService,
+    @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
     @Inject(STATUS_LOG) log: StatusLog,
     @Inject(DELEGATION_OPTIONS) private readonly options: ResolvedDelegationOptions,
   ) {

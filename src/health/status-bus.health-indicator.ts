@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { STATUS_BUS_SERVICE } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 
 /**
@@ -15,7 +16,7 @@ import { StatusBusService } from '../status-bus.service';
 @Injectable()
 export class StatusBusHealthIndicator {
   constructor(
-    private readonly bus: StatusBusService,
+    @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
     private readonly indicator: HealthIndicatorService,
   ) {}
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@ne
 import { Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
+import { STATUS_BUS_SERVICE } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 import { LocalHistogram } from './local-histogram';
 import { VOICE_DELIVERY_OUTCOMES } from '../voice/voice-policy';
@@ -34,7 +35,7 @@ export class StatusBusMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly names: string[] = [];
 
   constructor(
-    private readonly bus: StatusBusService,
+    @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
     @Optional() @Inject(STATUS_BUS_METRICS_REGISTRY) registry?: Registry,
   ) {
     this.registry = registry ?? register;

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import {
   context,
   Context,
@@ -10,6 +10,7 @@ import {
   TraceFlags,
 } from '@opentelemetry/api';
 import { StatusEntry } from '../entry/status-entry';
+import { STATUS_BUS_SERVICE } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 
 /**
@@ -84,7 +85,7 @@ export class StatusBusTracing implements OnModuleInit, OnModuleDestroy {
   private readonly tracer = trace.getTracer('nest-status-bus');
   private stop: (() => void) | undefined;
 
-  constructor(private readonly bus: StatusBusService) {}
+  constructor(@Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService) {}
 
   onModuleInit(): void {
     this.stop = this.bus.instrument({

@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { StatusEntry } from '../entry/status-entry';
 import { timestampMillis } from '../entry/status-timestamp';
 import { StatusBusService } from '../status-bus.service';
+import { STATUS_BUS_SERVICE } from '../status-bus.constants';
 import { withTimeout } from '../util/with-timeout';
 import { InjectVoiceUpdateCommand, VoiceInjectionResult } from './inject-voice-update.command';
 import { VoiceChannel, VoiceInjection } from './voice-channel.interface';
@@ -47,7 +48,7 @@ export class InjectVoiceUpdateHandler
 
   constructor(
     private readonly resolver: VoiceChannelResolver,
-    private readonly bus: StatusBusService,
+    @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
     @Inject(VOICE_STORE) private readonly store: VoiceStore,
     @Inject(VOICE_OPTIONS) private readonly voice: ResolvedVoiceOptions,
   ) {

@@ -1,0 +1,120 @@
+import { Injectable, Module } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { Registry } from 'prom-client';
+import request from 'supertest';
+import {
+  DELEGATION_REFUSED_MESSAGE,
+  DelegationGuardService,
+  StatusBusConfigError,
+  StatusBusDelegationModule,
+  StatusBusModule,
+  StatusBusService,
+  StatusEntryJson,
+} from '../src';
+import { StatusAdminModule } from '../src/admin';
+import { STATUS_BUS_METRICS_REGISTRY, StatusBusMetrics } from '../src/metrics';
+
+const TOKEN = 'feature-modules-token-0123456789';
+
+/** The features of a bus imported on their own, in modules of the application. */
+describe('feature modules imported on their own', () => {
+  it('gives a module that imports the delegation module the bus’s own guard', async () => {
+    @Injectable()
+    class Delegator {
+      constructor(readonly guard: DelegationGuardService) {}
+    }
+    @Module({ imports: [StatusBusDelegationModule], providers: [Delegator] })
+    class TasksModule {}
+    @Module({ imports: [StatusBusModule.forRoot()], exports: [StatusBusModule] })
+    class BusModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [BusModule, TasksModule],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    try {
+      const guard = app.get(Delegator).guard;
+      // One guard, one read model, whichever module asks.
+      expect(guard).toBe(app.select(BusModule).get(DelegationGuardService));
+      expect(await guard.check()).toMatchObject({ allowed: true });
+      await app.get(StatusBusService).postAsync('exec', 'book_table', 'completed');
+      expect(await guard.check()).toMatchObject({
+        allowed: false,
+        message: DELEGATION_REFUSED_MESSAGE,
+      });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('mounts the admin API from a module of the application, under its router prefix', async () => {
+    @Module({ imports: [StatusAdminModule.forRoot({ token: TOKEN })] })
+    class OpsModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        StatusBusModule.forRoot(),
+        OpsModule,
+        RouterModule.register([{ path: 'ops', module: StatusAdminModule }]),
+      ],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    try {
+      const server = app.getHttpServer() as Parameters<typeof request>[0];
+      const auth = { Authorization: `Bearer ${TOKEN}` };
+      await request(server).post('/ops/status').set(auth).send({
+        agent_id: 'exec',
+        action: 'search',
+        status: 'ok',
+      });
+      await app.get(StatusBusService).flush();
+      const recent = await request(server).get('/ops/status/recent').set(auth).expect(200);
+      expect((recent.body as StatusEntryJson[]).map((e) => e.action)).toEqual(['search']);
+      await request(server).get('/ops/status/recent').expect(401);
+      await request(server).get('/status/recent').set(auth).expect(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('serves metrics from a module that does not import the bus', async () => {
+    const registry = new Registry();
+    @Module({
+      providers: [StatusBusMetrics, { provide: STATUS_BUS_METRICS_REGISTRY, useValue: registry }],
+    })
+    class ObservabilityModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [StatusBusModule.forRoot(), ObservabilityModule],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    try {
+      await app.get(StatusBusService).postAsync('exec', 'search', 'ok');
+      expect(await registry.metrics()).toMatch(/^status_bus_entries_posted_total 1$/m);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps StatusBusService to the modules that import the bus, without isGlobal', async () => {
+    @Injectable()
+    class Outsider {
+      constructor(readonly bus: StatusBusService) {}
+    }
+    @Module({ providers: [Outsider] })
+    class OutsideModule {}
+    await expect(
+      Test.createTestingModule({
+        imports: [StatusBusModule.forRoot(), OutsideModule],
+      }).compile(),
+    ).rejects.toThrow(/StatusBusService/);
+  });
+
+  it('refuses a second bus in one application, naming the fix', async () => {
+    @Module({ imports: [StatusBusModule.forRoot({ maxEntries: 10 })] })
+    class FirstModule {}
+    @Module({ imports: [StatusBusModule.forRoot({ maxEntries: 20 })] })
+    class SecondModule {}
+    const compiled = Test.createTestingModule({ imports: [FirstModule, SecondModule] }).compile();
+    await expect(compiled).rejects.toThrow(StatusBusConfigError);
+    await expect(compiled).rejects.toThrow(/registered 2 times in one application/);
+  });
+});
