@@ -51,7 +51,7 @@ function composed(definition: DynamicModule, extras: StatusBusDefinitionExtras):
 
 /** The admin API, loaded only by applications that serve it. */
 function adminModule(admin: StatusAdminOptions): DynamicModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, see above
   const part = require('./admin/status-admin.module') as typeof AdminModule;
   return part.StatusAdminModule.forRoot(admin);
 }

@@ -23,7 +23,7 @@ export function adminPath(admin: StatusAdminOptions): string {
   const path = admin.path ?? 'status';
   if (typeof path !== 'string' || !/^[A-Za-z0-9_\-/]+$/.test(path)) {
     throw new StatusBusConfigError(
-      `StatusBusModule admin options: path must be a URL path such as "status", got ${describeValue(path)}`,
+      `admin options: path must be a URL path such as "status", got ${describeValue(path)}`,
     );
   }
   return path.replace(/^\/+|\/+$/g, '');
@@ -32,7 +32,7 @@ export function adminPath(admin: StatusAdminOptions): string {
 /** Fills in defaults and refuses an admin API that anyone could use by accident. */
 export function resolveAdminOptions(admin: StatusAdminOptions): ResolvedStatusAdminOptions {
   const fail = (problem: string): never => {
-    throw new StatusBusConfigError(`StatusBusModule admin options: ${problem}`);
+    throw new StatusBusConfigError(`admin options: ${problem}`);
   };
   // Never quoted back: a message or log line must not carry the secret, not even a wrong one.
   if (admin.token !== undefined) {

@@ -14,15 +14,11 @@ import { StatusStreams } from './status-streams';
 /** The MCP endpoint's controller; `undefined` when its packages are missing and it was not asked for. */
 function mcpController(path: string, required: boolean): Type<unknown> | undefined {
   try {
-    return loadPart(
-      'StatusBusModule option admin.mcp',
-      ['@modelcontextprotocol/sdk', 'zod'],
-      () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use
-        const part = require('./mcp/status-mcp.controller') as typeof McpPart;
-        return part.createStatusMcpController(path);
-      },
-    );
+    return loadPart('admin option mcp', ['@modelcontextprotocol/sdk', 'zod'], () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use
+      const part = require('./mcp/status-mcp.controller') as typeof McpPart;
+      return part.createStatusMcpController(path);
+    });
   } catch (err) {
     if (required || !(err instanceof StatusBusConfigError)) throw err;
     new Logger('StatusBus').log(
@@ -48,7 +44,7 @@ export function adminControllers(admin: StatusAdminOptions): Type<unknown>[] {
 function switchOption(name: string, value: unknown): boolean {
   if (value !== undefined && typeof value !== 'boolean') {
     throw new StatusBusConfigError(
-      `StatusBusModule admin options: ${name} must be true or false, got ${describeValue(value)}`,
+      `admin options: ${name} must be true or false, got ${describeValue(value)}`,
     );
   }
   return value !== false;
