@@ -30,6 +30,7 @@ import { StatusFilter } from '../backends/status-backend';
 import { StatusEntryJson } from '../entry/status-entry';
 import { STATUS_LEVELS, StatusLevel } from '../entry/status-level';
 import { InvalidStatusQueryError } from '../errors/status-bus.errors';
+import { STATUS_BUS_SERVICE } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 import {
   AgentSnapshotDto,
@@ -77,7 +78,7 @@ export function createStatusAdminController(path: string): Type<unknown> {
   @UseFilters(StatusBusExceptionFilter)
   class StatusAdminController {
     constructor(
-      private readonly bus: StatusBusService,
+      @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
       private readonly streams: StatusStreams,
       @Inject(STATUS_ADMIN_OPTIONS) private readonly options: ResolvedStatusAdminOptions,
     ) {}

@@ -1,6 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { STATUS_BUS_SERVICE } from '../status-bus.constants';
-import { StatusBusService } from '../status-bus.service';
 import { StatusAdminOptions } from './status-admin-options.interface';
 import { adminControllers, adminProviders } from './status-admin.part';
 
@@ -23,11 +21,7 @@ export class StatusAdminModule {
     return {
       module: StatusAdminModule,
       controllers: adminControllers(options),
-      providers: [
-        // The controllers inject the service by its class, which the bus's own module exports.
-        { provide: StatusBusService, useExisting: STATUS_BUS_SERVICE },
-        ...adminProviders(options),
-      ],
+      providers: adminProviders(options),
     };
   }
 }

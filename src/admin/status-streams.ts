@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { StatusBusClosedError } from '../errors/status-bus.errors';
+import { STATUS_BUS_SERVICE } from '../status-bus.constants';
 import { StatusBusService } from '../status-bus.service';
 import type { ResolvedStatusAdminOptions } from './resolve-admin-options';
 import { STATUS_ADMIN_OPTIONS } from './status-admin.constants';
@@ -18,7 +19,7 @@ export class StatusStreams implements BeforeApplicationShutdown {
   private closing = false;
 
   constructor(
-    private readonly bus: StatusBusService,
+    @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
     @Inject(STATUS_ADMIN_OPTIONS) private readonly options: ResolvedStatusAdminOptions,
   ) {}
 

@@ -1,4 +1,15 @@
-import { Body, Controller, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Inject,
+  Post,
+  Req,
+  Res,
+  Type,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { STATUS_BUS_SERVICE } from '../../status-bus.constants';
 import { StatusBusService } from '../../status-bus.service';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '../openapi.decorators';
 import { rawHttp } from '../raw-http';
@@ -22,7 +33,7 @@ export function createAgUiController(path: string): Type<unknown> {
   @UseFilters(StatusBusExceptionFilter)
   class StatusAgUiController {
     constructor(
-      private readonly bus: StatusBusService,
+      @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
       private readonly streams: StatusStreams,
     ) {}
 

@@ -13,6 +13,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { STATUS_BUS_SERVICE } from '../../status-bus.constants';
 import { StatusBusService } from '../../status-bus.service';
 import { ApiBearerAuth, ApiTags } from '../openapi.decorators';
 import { rawHttp } from '../raw-http';
@@ -35,7 +36,7 @@ export function createStatusMcpController(path: string): Type<unknown> {
   @UseFilters(StatusBusExceptionFilter)
   class StatusMcpController {
     constructor(
-      private readonly bus: StatusBusService,
+      @Inject(STATUS_BUS_SERVICE) private readonly bus: StatusBusService,
       @Inject(STATUS_ADMIN_OPTIONS) private readonly options: ResolvedStatusAdminOptions,
     ) {}
 
