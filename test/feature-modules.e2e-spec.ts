@@ -1,6 +1,13 @@
 import { Injectable, Module } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
+import { trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { TerminusModule } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import {
@@ -13,7 +20,9 @@ import {
   StatusEntryJson,
 } from '../src';
 import { StatusAdminModule } from '../src/admin';
+import { StatusBusHealthIndicator } from '../src/health';
 import { STATUS_BUS_METRICS_REGISTRY, StatusBusMetrics } from '../src/metrics';
+import { StatusBusTracing } from '../src/tracing';
 
 const TOKEN = 'feature-modules-token-0123456789';
 
@@ -95,6 +104,33 @@ describe('feature modules imported on their own', () => {
       expect(await registry.metrics()).toMatch(/^status_bus_entries_posted_total 1$/m);
     } finally {
       await app.close();
+    }
+  });
+
+  it('traces and reports health from a module that does not import the bus', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    @Module({ imports: [TerminusModule], providers: [StatusBusTracing, StatusBusHealthIndicator] })
+    class ObservabilityModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [StatusBusModule.forRoot(), ObservabilityModule],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    try {
+      const bus = app.get(StatusBusService);
+      await bus.subscribe(function voiceAgent() {});
+      await bus.postAsync('exec', 'search', 'ok');
+      expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(
+        expect.arrayContaining(['status_bus.append', 'status_bus.deliver']),
+      );
+      expect(app.get(StatusBusHealthIndicator).isHealthy()).toMatchObject({
+        status_bus: { status: 'up' },
+      });
+    } finally {
+      await app.close();
+      trace.disable();
     }
   });
 

@@ -27,7 +27,8 @@ export async function startA2aApp(
   const base = `http://127.0.0.1:${port}`;
   const moduleRef = await Test.createTestingModule({
     imports: [
-      StatusBusModule.forRoot({ ...bus, isGlobal: true }),
+      // Without isGlobal: the A2A module finds the bus wherever it is registered.
+      StatusBusModule.forRoot(bus),
       StatusBusA2aModule.forRoot({
         agentCard: agentCard(`${base}/a2a`),
         executor,
