@@ -1,4 +1,4 @@
-import { Injectable, Module } from '@nestjs/common';
+import { INestApplication, Injectable, Module, ModuleMetadata } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { trace } from '@opentelemetry/api';
@@ -28,6 +28,21 @@ const TOKEN = 'feature-modules-token-0123456789';
 
 /** The features of a bus imported on their own, in modules of the application. */
 describe('feature modules imported on their own', () => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  /** Starts an application of `imports`; closed after the test. */
+  async function start(
+    ...imports: NonNullable<ModuleMetadata['imports']>
+  ): Promise<INestApplication> {
+    const moduleRef = await Test.createTestingModule({ imports }).compile();
+    app = await moduleRef.createNestApplication({ logger: false }).init();
+    return app;
+  }
+
   it('gives a module that imports the delegation module the bus’s own guard', async () => {
     @Injectable()
     class Delegator {
@@ -41,52 +56,38 @@ describe('feature modules imported on their own', () => {
     }
     @Module({ imports: [StatusBusModule.forRoot()], providers: [Planner] })
     class BusModule {}
-    const moduleRef = await Test.createTestingModule({
-      imports: [BusModule, TasksModule],
-    }).compile();
-    const app = await moduleRef.createNestApplication({ logger: false }).init();
-    try {
-      const guard = app.get(Delegator).guard;
-      // One guard, one read model, whichever module asks: the one StatusBusModule exports.
-      expect(guard).toBe(app.get(Planner).guard);
-      expect(await guard.check()).toMatchObject({ allowed: true });
-      await app.get(StatusBusService).postAsync('exec', 'book_table', 'completed');
-      expect(await guard.check()).toMatchObject({
-        allowed: false,
-        message: DELEGATION_REFUSED_MESSAGE,
-      });
-    } finally {
-      await app.close();
-    }
+    const app = await start(BusModule, TasksModule);
+    const guard = app.get(Delegator).guard;
+    // One guard, one read model, whichever module asks: the one StatusBusModule exports.
+    expect(guard).toBe(app.get(Planner).guard);
+    expect(await guard.check()).toMatchObject({ allowed: true });
+    await app.get(StatusBusService).postAsync('exec', 'book_table', 'completed');
+    expect(await guard.check()).toMatchObject({
+      allowed: false,
+      message: DELEGATION_REFUSED_MESSAGE,
+    });
   });
 
   it('mounts the admin API from a module of the application, under its router prefix', async () => {
     @Module({ imports: [StatusAdminModule.forRoot({ token: TOKEN })] })
     class OpsModule {}
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        StatusBusModule.forRoot(),
-        OpsModule,
-        RouterModule.register([{ path: 'ops', module: StatusAdminModule }]),
-      ],
-    }).compile();
-    const app = await moduleRef.createNestApplication({ logger: false }).init();
-    try {
-      const server = app.getHttpServer() as Parameters<typeof request>[0];
-      const auth = { Authorization: `Bearer ${TOKEN}` };
-      await request(server).post('/ops/status').set(auth).send({
-        agent_id: 'exec',
-        action: 'search',
-        status: 'ok',
-      });
-      await app.get(StatusBusService).flush();
-      const recent = await request(server).get('/ops/status/recent').set(auth).expect(200);
-      expect((recent.body as StatusEntryJson[]).map((e) => e.action)).toEqual(['search']);
-      await request(server).get('/ops/status/recent').expect(401);
-      await request(server).get('/status/recent').set(auth).expect(404);
-    } finally {
-      await app.close();
-    }
+    const app = await start(
+      StatusBusModule.forRoot(),
+      OpsModule,
+      RouterModule.register([{ path: 'ops', module: StatusAdminModule }]),
+    );
+    const server = app.getHttpServer() as Parameters<typeof request>[0];
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    await request(server).post('/ops/status').set(auth).send({
+      agent_id: 'exec',
+      action: 'search',
+      status: 'ok',
+    });
+    await app.get(StatusBusService).flush();
+    const recent = await request(server).get('/ops/status/recent').set(auth).expect(200);
+    expect((recent.body as StatusEntryJson[]).map((e) => e.action)).toEqual(['search']);
+    await request(server).get('/ops/status/recent').expect(401);
+    await request(server).get('/status/recent').set(auth).expect(404);
   });
 
   it('serves metrics from a module that does not import the bus', async () => {
@@ -95,16 +96,9 @@ describe('feature modules imported on their own', () => {
       providers: [StatusBusMetrics, { provide: STATUS_BUS_METRICS_REGISTRY, useValue: registry }],
     })
     class ObservabilityModule {}
-    const moduleRef = await Test.createTestingModule({
-      imports: [StatusBusModule.forRoot(), ObservabilityModule],
-    }).compile();
-    const app = await moduleRef.createNestApplication({ logger: false }).init();
-    try {
-      await app.get(StatusBusService).postAsync('exec', 'search', 'ok');
-      expect(await registry.metrics()).toMatch(/^status_bus_entries_posted_total 1$/m);
-    } finally {
-      await app.close();
-    }
+    const app = await start(StatusBusModule.forRoot(), ObservabilityModule);
+    await app.get(StatusBusService).postAsync('exec', 'search', 'ok');
+    expect(await registry.metrics()).toMatch(/^status_bus_entries_posted_total 1$/m);
   });
 
   it('traces and reports health from a module that does not import the bus', async () => {
@@ -114,10 +108,7 @@ describe('feature modules imported on their own', () => {
     );
     @Module({ imports: [TerminusModule], providers: [StatusBusTracing, StatusBusHealthIndicator] })
     class ObservabilityModule {}
-    const moduleRef = await Test.createTestingModule({
-      imports: [StatusBusModule.forRoot(), ObservabilityModule],
-    }).compile();
-    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const app = await start(StatusBusModule.forRoot(), ObservabilityModule);
     try {
       const bus = app.get(StatusBusService);
       await bus.subscribe(function voiceAgent() {});
@@ -129,7 +120,6 @@ describe('feature modules imported on their own', () => {
         status_bus: { status: 'up' },
       });
     } finally {
-      await app.close();
       trace.disable();
     }
   });
